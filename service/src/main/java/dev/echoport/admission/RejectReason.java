@@ -1,0 +1,24 @@
+package dev.echoport.admission;
+
+import java.util.Locale;
+
+/** Why a connection was refused; each value is one {@code reason} label of the rejection counter. */
+public enum RejectReason {
+    /** The global {@code max-connections} was reached (and {@code over-limit = reject}). */
+    MAX_CONNECTIONS,
+    /** The peer's address already holds {@code max-connections-per-ip} connections. */
+    MAX_PER_IP,
+    /** The peer matched a {@code deny} CIDR, or an {@code allow} list exists and it matched none. */
+    DENIED,
+    /** The connection was deferred and no slot freed within {@code defer-timeout}. */
+    DEFER_TIMEOUT,
+    /** A user-supplied {@link AdmissionPolicy} refused it. */
+    POLICY,
+    /** The server began draining while the connection was still deferred. */
+    SHUTDOWN;
+
+    /** The metric label value: "max_connections", "max_per_ip", ... */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

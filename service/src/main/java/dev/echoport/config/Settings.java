@@ -1,0 +1,82 @@
+package dev.echoport.config;
+
+import dev.echoport.admission.AdmissionRules;
+import dev.echoport.transport.TransportSelection;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything echoport is configured with, validated once at start-up (see {@code reference.conf} for each key's
+ * meaning and default). Immutable: nothing reads HOCON after this is built.
+ */
+public record Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass,
+                       Echo echo, Duration shutdownGracePeriod, Admin admin, Metrics metrics) {
+
+    /**
+     * @param host      address to listen on
+     * @param port      TCP port; 0 takes an ephemeral port
+     * @param transport the resolved I/O model
+     * @param ioThreads event-loop threads; 0 = Netty's default (2 x cores); for OIO, 0 = one thread per connection
+     * @param listeners listening sockets bound to the port (more than one needs SO_REUSEPORT)
+     */
+    public record Server(String host, int port, TransportSelection transport, int ioThreads, int listeners) {
+    }
+
+    /**
+     * Socket options; buffer sizes of 0 leave the operating system's default.
+     */
+    public record Socket(int backlog, boolean tcpNoDelay, boolean reuseAddress, boolean reusePort, int receiveBuffer,
+                         int sendBuffer, boolean keepAlive) {
+    }
+
+    /**
+     * @param writeBufferHighWatermark queued echo bytes at which reading from the peer pauses
+     * @param writeBufferLowWatermark  queued echo bytes at which reading resumes
+     * @param idleTimeout              silent connections are closed after this; zero = never
+     */
+    public record Echo(int writeBufferHighWatermark, int writeBufferLowWatermark, Duration idleTimeout) {
+        public boolean idleTimeoutEnabled() {
+            return !idleTimeout.isZero();
+        }
+    }
+
+    /**
+     * @param enabled false when {@code echoport.admin.port = 0}
+     * @param port    admin HTTP port; 0 here (with enabled) takes an ephemeral port, which only code can ask for
+     */
+    public record Admin(boolean enabled, String host, int port) {
+    }
+
+    /** @param commonTags tags added to every meter (e.g. instance, pod) */
+    public record Metrics(Map<String, String> commonTags) {
+        public Metrics {
+            commonTags = Map.copyOf(commonTags);
+        }
+    }
+
+    public Settings withServer(Server s) {
+        return new Settings(s, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics);
+    }
+
+    public Settings withAdmission(AdmissionRules a) {
+        return new Settings(server, socket, a, policyClass, echo, shutdownGracePeriod, admin, metrics);
+    }
+
+    public Settings withEcho(Echo e) {
+        return new Settings(server, socket, admission, policyClass, e, shutdownGracePeriod, admin, metrics);
+    }
+
+    public Settings withAdmin(Admin a) {
+        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, a, metrics);
+    }
+
+    public Settings withShutdownGracePeriod(Duration d) {
+        return new Settings(server, socket, admission, policyClass, echo, d, admin, metrics);
+    }
+
+    public Settings withPolicyClass(Optional<String> p) {
+        return new Settings(server, socket, admission, p, echo, shutdownGracePeriod, admin, metrics);
+    }
+}

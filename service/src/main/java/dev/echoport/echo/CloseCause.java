@@ -1,0 +1,19 @@
+package dev.echoport.echo;
+
+import java.util.Locale;
+
+/** Why an admitted connection ended; each value is one {@code cause} label of the closed-connections counter. */
+public enum CloseCause {
+    /** The peer closed or reset the connection: normal client behaviour. */
+    CLIENT,
+    /** No byte moved either way for {@code idle-timeout}. */
+    IDLE,
+    /** The server drained and closed it at the end of the grace period. */
+    SHUTDOWN,
+    /** An error on our side (or one we could not attribute to the peer). */
+    ERROR;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.echoport.echo;
+
+import dev.echoport.metrics.EchoMetrics;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.AttributeKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * First and last word on an admitted connection: records how long it lived and why it ended, and turns exceptions
+ * into one log line and a close cause. Peer misbehaviour (resets, broken pipes) is normal for an echo target and is
+ * logged at DEBUG; anything else at WARN, once, with the peer's address.
+ *
+ * <p>Whoever closes a connection for a reason of its own (idle timeout, shutdown) marks it first with
+ * {@link #markCause}; an unmarked connection ended because its peer closed it.
+ */
+public final class ConnectionLifecycleHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionLifecycleHandler.class);
+    private static final AttributeKey<CloseCause> CLOSE_CAUSE = AttributeKey.valueOf("echoport.closeCause");
+
+    private final EchoMetrics metrics;
+    private final long openedAt = System.nanoTime();
+
+    public ConnectionLifecycleHandler(EchoMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** Records why {@code channel} is being closed; the first cause set wins. */
+    public static void markCause(Channel channel, CloseCause cause) {
+        channel.attr(CLOSE_CAUSE).setIfAbsent(cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        CloseCause cause = ctx.channel().attr(CLOSE_CAUSE).setIfAbsent(CloseCause.CLIENT);
+        metrics.closed(cause == null ? CloseCause.CLIENT : cause, System.nanoTime() - openedAt);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (PeerErrors.isPeerCaused(cause)) {
+            markCause(ctx.channel(), CloseCause.CLIENT);
+            log.debug("connection from {} ended by peer: {}", ctx.channel().remoteAddress(),
+                    PeerErrors.describe(cause));
+        } else {
+            markCause(ctx.channel(), CloseCause.ERROR);
+            log.warn("connection from {} closed on error: {}", ctx.channel().remoteAddress(),
+                    PeerErrors.describe(cause), log.isDebugEnabled() ? cause : null);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,169 @@
+package dev.echoport.metrics;
+
+import dev.echoport.admission.AdmissionRules;
+import dev.echoport.admission.ConnectionCounts;
+import dev.echoport.admission.RejectReason;
+import dev.echoport.echo.CloseCause;
+import dev.echoport.transport.TransportSelection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.netty.channel.EventLoopGroup;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+
+/**
+ * Every echoport meter, created once per server. Names are a contract with dashboards and alerts: the Prometheus names
+ * in each constant's comment are what {@code /metrics} shows. No tag ever takes a per-peer or per-connection value.
+ *
+ * <p>The data path ({@link #bytesReceived}, {@link #bytesSent}, {@link #echoLatency}) only adds to striped counters
+ * ({@link LongAdder}) and a fixed-bucket histogram: no lock, no allocation.
+ */
+public final class EchoMetrics {
+    /** {@code echoport_connections_active}: admitted connections open now. */
+    public static final String CONNECTIONS_ACTIVE = "echoport.connections.active";
+    /** {@code echoport_connections_accepted_total}: connections admitted by the condition function. */
+    public static final String CONNECTIONS_ACCEPTED = "echoport.connections.accepted";
+    /** {@code echoport_connections_rejected_total{reason}}: connections refused, by {@link RejectReason#label()}. */
+    public static final String CONNECTIONS_REJECTED = "echoport.connections.rejected";
+    /** {@code echoport_connections_deferred_total}: connections that had to wait for a slot. */
+    public static final String CONNECTIONS_DEFERRED = "echoport.connections.deferred";
+    /** {@code echoport_connections_closed_total{cause}}: admitted connections that ended, by {@link CloseCause}. */
+    public static final String CONNECTIONS_CLOSED = "echoport.connections.closed";
+    /** {@code echoport_connection_duration_seconds}: lifetime of admitted connections (histogram). */
+    public static final String CONNECTION_DURATION = "echoport.connection.duration";
+    /** {@code echoport_bytes_received_total}: bytes read from admitted connections. */
+    public static final String BYTES_RECEIVED = "echoport.bytes.received";
+    /** {@code echoport_bytes_sent_total}: bytes echoed and written to the socket successfully. */
+    public static final String BYTES_SENT = "echoport.bytes.sent";
+    /** {@code echoport_echo_latency_seconds}: from reading a batch of bytes to its echo being written (histogram). */
+    public static final String ECHO_LATENCY = "echoport.echo.latency";
+    /** {@code echoport_backpressure_pauses_total}: times reading stopped because the peer did not read fast enough. */
+    public static final String BACKPRESSURE_PAUSES = "echoport.backpressure.pauses";
+    /** {@code echoport_transport_info{requested,active}}: always 1; shows what {@code auto} chose. */
+    public static final String TRANSPORT_INFO = "echoport.transport.info";
+    /** {@code echoport_limits{kind}}: the configured limits, so dashboards can draw them (0 = no limit). */
+    public static final String LIMITS = "echoport.limits";
+
+    private static final Duration[] DURATION_BUCKETS = seconds(0.001, 0.01, 0.1, 1, 10, 60, 300, 900, 3600);
+    private static final Duration[] LATENCY_BUCKETS = seconds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
+
+    private final MeterRegistry registry;
+    private final LongAdder bytesReceived = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder backpressurePauses = new LongAdder();
+    private final Counter accepted;
+    private final Counter deferred;
+    private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
+    private final Map<CloseCause, Counter> closed = new EnumMap<>(CloseCause.class);
+    private final Timer connectionDuration;
+    private final Timer echoLatency;
+
+    public EchoMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        accepted = Counter.builder(CONNECTIONS_ACCEPTED)
+                .description("Connections admitted by the condition function").register(registry);
+        deferred = Counter.builder(CONNECTIONS_DEFERRED)
+                .description("Connections that waited for a free slot (over-limit = defer)").register(registry);
+        for (RejectReason r : RejectReason.values()) {
+            rejected.put(r, Counter.builder(CONNECTIONS_REJECTED).tag("reason", r.label())
+                    .description("Connections refused before any byte was read, by reason").register(registry));
+        }
+        for (CloseCause c : CloseCause.values()) {
+            closed.put(c, Counter.builder(CONNECTIONS_CLOSED).tag("cause", c.label())
+                    .description("Admitted connections that ended, by cause").register(registry));
+        }
+        FunctionCounter.builder(BYTES_RECEIVED, bytesReceived, LongAdder::sum)
+                .description("Bytes read from admitted connections").register(registry);
+        FunctionCounter.builder(BYTES_SENT, bytesSent, LongAdder::sum)
+                .description("Bytes echoed back and written to the socket").register(registry);
+        FunctionCounter.builder(BACKPRESSURE_PAUSES, backpressurePauses, LongAdder::sum)
+                .description("Reads paused because the peer was not reading its echo").register(registry);
+        connectionDuration = Timer.builder(CONNECTION_DURATION)
+                .description("Lifetime of admitted connections")
+                .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+        echoLatency = Timer.builder(ECHO_LATENCY)
+                .description("Time from reading bytes to their echo being written to the socket")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+    }
+
+    /** Registers the gauges that read live state: the open-connection count, the transport, the limits. */
+    public void bindServer(ConnectionCounts counts, TransportSelection transport,
+                           Supplier<AdmissionRules> rules, long writeBufferHighWatermark) {
+        Gauge.builder(CONNECTIONS_ACTIVE, counts, ConnectionCounts::active).strongReference(true)
+                .description("Admitted connections open now").register(registry);
+        Gauge.builder(TRANSPORT_INFO, () -> 1)
+                .tag("requested", transport.requested()).tag("active", transport.active().configName())
+                .description("The transport (I/O model) in use; requested=auto shows what auto chose")
+                .register(registry);
+        limit("max_connections", rules, AdmissionRules::maxConnections);
+        limit("max_connections_per_ip", rules, AdmissionRules::maxConnectionsPerIp);
+        Gauge.builder(LIMITS, () -> writeBufferHighWatermark).tag("kind", "write_buffer_high_watermark_bytes")
+                .description("Configured limits; 0 means no limit").register(registry);
+    }
+
+    private void limit(String kind, Supplier<AdmissionRules> rules, ToIntFunction<AdmissionRules> value) {
+        Gauge.builder(LIMITS, rules, r -> value.applyAsInt(r.get())).strongReference(true).tag("kind", kind)
+                .description("Configured limits; 0 means no limit").register(registry);
+    }
+
+    /** Binds Netty's pending-task gauges for the loops of {@code group} (one tag value per loop thread: bounded). */
+    public void bindEventLoops(EventLoopGroup group) {
+        new NettyEventExecutorMetrics(group).bindTo(registry);
+    }
+
+    public void accepted() {
+        accepted.increment();
+    }
+
+    public void rejected(RejectReason reason) {
+        rejected.get(reason).increment();
+    }
+
+    public void deferred() {
+        deferred.increment();
+    }
+
+    public void closed(CloseCause cause, long lifetimeNanos) {
+        closed.get(cause).increment();
+        connectionDuration.record(lifetimeNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void bytesReceived(long n) {
+        bytesReceived.add(n);
+    }
+
+    public void bytesSent(long n) {
+        bytesSent.add(n);
+    }
+
+    public void echoLatency(long nanos) {
+        echoLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void backpressurePause() {
+        backpressurePauses.increment();
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] d = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
+        }
+        return d;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.echoport.metrics;
+
+import dev.echoport.config.Settings;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+
+import java.util.List;
+
+/** Creates the process's Prometheus registry: common tags, JVM and process binders, Netty's allocator. */
+public final class PrometheusRegistries {
+    private PrometheusRegistries() {
+    }
+
+    /** A registry with the standard binders; the caller closes it at shutdown. */
+    public static PrometheusMeterRegistry create(Settings.Metrics settings) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        List<Tag> tags = settings.commonTags().entrySet().stream().map(e -> Tag.of(e.getKey(), e.getValue())).toList();
+        registry.config().commonTags(tags);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        return registry;
+    }
+
+    /** GC metrics hold a JMX listener that must be closed with the registry: bound separately by the process. */
+    public static JvmGcMetrics bindGc(PrometheusMeterRegistry registry) {
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        return gc;
+    }
+}

@@ -1,0 +1,305 @@
+package dev.echoport.server;
+
+import dev.echoport.admission.AdmissionHandler;
+import dev.echoport.admission.AdmissionObserver;
+import dev.echoport.admission.AdmissionPolicy;
+import dev.echoport.admission.AdmissionRules;
+import dev.echoport.admission.ChainedPolicy;
+import dev.echoport.admission.ConnectionCounts;
+import dev.echoport.admission.ConnectionTracker;
+import dev.echoport.admission.RejectReason;
+import dev.echoport.admission.RejectionLog;
+import dev.echoport.admission.RulesPolicy;
+import dev.echoport.config.Settings;
+import dev.echoport.echo.CloseCause;
+import dev.echoport.echo.ConnectionLifecycleHandler;
+import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.transport.Transport;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.UnixChannelOption;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The echo service: binds the listener(s) of the configured transport, applies admission to every connection, echoes,
+ * and drains on request. Owns its event-loop groups, counters and meters, so several can run side by side.
+ *
+ * <p>{@link #start()} binds or fails with {@link BindFailedException}; {@link #drain(Duration)} stops accepting, lets
+ * open connections finish for the grace period and closes the rest; {@link #close()} drains with no grace and frees
+ * every thread. All three are idempotent.
+ */
+public final class EchoServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EchoServer.class);
+    private static final Duration LOOP_SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Settings settings;
+    private final Transport transport;
+    private final EchoMetrics metrics;
+    private final ConnectionTracker tracker = new ConnectionTracker();
+    private final RulesPolicy rulesPolicy;
+    private final AdmissionPolicy policy;
+    private final ChannelGroup connections = new DefaultChannelGroup("echoport-connections",
+            GlobalEventExecutor.INSTANCE);
+    private final List<Channel> listeners = new ArrayList<>();
+    private final String policyName;
+    private ScheduledExecutorService housekeeping;
+    private RejectionLog rejectionLog;
+    private EventLoopGroup acceptGroup;
+    private EventLoopGroup ioGroup;
+    private volatile ServerState state = ServerState.NEW;
+
+    /** A server with the built-in rules and, if {@code settings} names one, the configured policy class. */
+    public EchoServer(Settings settings, MeterRegistry registry) {
+        this(settings, registry, settings.policyClass().map(EchoServer::instantiate));
+    }
+
+    /** A server whose built-in rules are followed by {@code extraPolicy} (for embedding and tests). */
+    public EchoServer(Settings settings, MeterRegistry registry, Optional<AdmissionPolicy> extraPolicy) {
+        this.settings = settings;
+        this.transport = settings.server().transport().active();
+        this.metrics = new EchoMetrics(registry);
+        this.rulesPolicy = new RulesPolicy(settings.admission());
+        this.policy = extraPolicy.<AdmissionPolicy>map(p -> new ChainedPolicy(rulesPolicy, p)).orElse(rulesPolicy);
+        this.policyName = extraPolicy.map(p -> p.getClass().getName()).orElse("none");
+        metrics.bindServer(tracker, settings.server().transport(), rulesPolicy::rules,
+                settings.echo().writeBufferHighWatermark());
+    }
+
+    /** Binds every listener. On failure everything opened so far is closed again before the exception leaves. */
+    public synchronized EchoServer start() {
+        if (state != ServerState.NEW) {
+            return this;
+        }
+        state = ServerState.STARTING;
+        Settings.Server s = settings.server();
+        housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "echoport-housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        rejectionLog = new RejectionLog(housekeeping, this::explain);
+        acceptGroup = transport.newEventLoopGroup(transport.isThreadPerConnection() ? 0 : s.listeners(),
+                "echoport-accept");
+        ioGroup = transport.newEventLoopGroup(s.ioThreads(), "echoport-io");
+        if (!transport.isThreadPerConnection()) {
+            metrics.bindEventLoops(ioGroup);
+        }
+        try {
+            int port = s.port();
+            for (int i = 0; i < s.listeners(); i++) {
+                ChannelFuture bind = bootstrap().bind(s.host(), port).awaitUninterruptibly();
+                if (!bind.isSuccess()) {
+                    throw new BindFailedException("echoport.port", s.host(), port, bind.cause());
+                }
+                listeners.add(bind.channel());
+                port = ((InetSocketAddress) bind.channel().localAddress()).getPort(); // the rest share port 0's pick
+            }
+        } catch (RuntimeException e) {
+            state = ServerState.ACCEPTING; // let close() run its full course
+            close();
+            throw e;
+        }
+        state = ServerState.ACCEPTING;
+        return this;
+    }
+
+    private ServerBootstrap bootstrap() {
+        Settings.Socket so = settings.socket();
+        Settings.Echo echo = settings.echo();
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptGroup, ioGroup)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, so.backlog())
+                .option(ChannelOption.SO_REUSEADDR, so.reuseAddress())
+                .handler(new ChannelInitializer<ServerChannel>() {
+                    @Override
+                    protected void initChannel(ServerChannel ch) {
+                        ch.pipeline().addLast(PipelineNames.ADMISSION, new AdmissionHandler(tracker, policy,
+                                rulesPolicy::rules, admissionObserver(), rejectionLog, connections::add));
+                    }
+                })
+                .childOption(ChannelOption.TCP_NODELAY, so.tcpNoDelay())
+                .childOption(ChannelOption.SO_KEEPALIVE, so.keepAlive())
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
+                .childHandler(new EchoChannelInitializer(echo, metrics));
+        if (so.reusePort()) {
+            b.option(UnixChannelOption.SO_REUSEPORT, true);
+        }
+        if (so.receiveBuffer() > 0) {
+            b.childOption(ChannelOption.SO_RCVBUF, so.receiveBuffer());
+        }
+        if (so.sendBuffer() > 0) {
+            b.childOption(ChannelOption.SO_SNDBUF, so.sendBuffer());
+        }
+        return b;
+    }
+
+    private AdmissionObserver admissionObserver() {
+        return new AdmissionObserver() {
+            @Override
+            public void accepted() {
+                metrics.accepted();
+            }
+
+            @Override
+            public void rejected(RejectReason reason) {
+                metrics.rejected(reason);
+            }
+
+            @Override
+            public void deferred() {
+                metrics.deferred();
+            }
+        };
+    }
+
+    private String explain(RejectReason reason) {
+        AdmissionRules r = rulesPolicy.rules();
+        return switch (reason) {
+            case MAX_CONNECTIONS -> "max-connections " + r.maxConnections() + " reached";
+            case MAX_PER_IP -> "max-connections-per-ip " + r.maxConnectionsPerIp() + " reached";
+            case DENIED -> "peer outside admission.allow or inside admission.deny";
+            case DEFER_TIMEOUT -> "no slot freed within defer-timeout " + r.deferTimeout().toMillis() + " ms";
+            case POLICY -> "refused by admission policy " + policyName;
+            case SHUTDOWN -> "still deferred when the server began draining";
+        };
+    }
+
+    /**
+     * Stops accepting (readiness turns false first), waits up to {@code grace} for open connections to end, then
+     * closes the rest with cause {@code shutdown}. Returns how many had to be closed.
+     */
+    public synchronized int drain(Duration grace) {
+        if (state != ServerState.ACCEPTING) {
+            return 0;
+        }
+        state = ServerState.DRAINING;
+        long start = System.nanoTime();
+        for (Channel l : listeners) {
+            l.close().awaitUninterruptibly();
+        }
+        int openAtStart = tracker.active();
+        boolean allDone;
+        try {
+            allDone = tracker.awaitNone(grace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            allDone = false;
+        }
+        int forced = 0;
+        if (!allDone) {
+            for (Channel c : connections) {
+                ConnectionLifecycleHandler.markCause(c, CloseCause.SHUTDOWN);
+                forced++;
+            }
+            connections.close().awaitUninterruptibly(LOOP_SHUTDOWN_TIMEOUT.toMillis());
+        }
+        rejectionLog.flush();
+        if (openAtStart > 0 || forced > 0) {
+            log.info("drained in {} ms: {} of {} open connections ended within the grace period, {} closed at its end",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), openAtStart - forced, openAtStart,
+                    forced);
+        }
+        return forced;
+    }
+
+    /** Drains with no grace period and releases every thread. */
+    @Override
+    public synchronized void close() {
+        if (state == ServerState.CLOSED || state == ServerState.NEW) {
+            state = ServerState.CLOSED;
+            return;
+        }
+        drain(Duration.ZERO);
+        state = ServerState.CLOSED;
+        List<io.netty.util.concurrent.Future<?>> stopping = new ArrayList<>();
+        for (EventLoopGroup g : new EventLoopGroup[]{acceptGroup, ioGroup}) {
+            if (g != null) {
+                stopping.add(g.shutdownGracefully(0, LOOP_SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+            }
+        }
+        for (io.netty.util.concurrent.Future<?> f : stopping) {
+            f.awaitUninterruptibly(LOOP_SHUTDOWN_TIMEOUT.toMillis() * 2);
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+    }
+
+    public ServerState state() {
+        return state;
+    }
+
+    /** True while accepting connections: what {@code /health/ready} reports. */
+    public boolean isReady() {
+        return state == ServerState.ACCEPTING;
+    }
+
+    /** The bound addresses, one per listener (the same port when several). */
+    public List<InetSocketAddress> localAddresses() {
+        return listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+    }
+
+    public InetSocketAddress localAddress() {
+        return localAddresses().get(0);
+    }
+
+    public int port() {
+        return localAddress().getPort();
+    }
+
+    public ConnectionCounts counts() {
+        return tracker;
+    }
+
+    public AdmissionRules rules() {
+        return rulesPolicy.rules();
+    }
+
+    /** Replaces the admission rules; applies to connections decided from now on, open ones are left alone. */
+    public void updateRules(AdmissionRules rules) {
+        rulesPolicy.update(rules);
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    public EchoMetrics metrics() {
+        return metrics;
+    }
+
+    private static AdmissionPolicy instantiate(String className) {
+        try {
+            return (AdmissionPolicy) Class.forName(className).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalStateException("echoport.admission.policy-class = " + className + ": " + e, e);
+        }
+    }
+}
