@@ -2,6 +2,7 @@ package dev.echoport.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 
@@ -26,7 +27,11 @@ final class ConfigReader {
     }
 
     int intIn(String path, int min, int max) {
-        long v = read(path, "an integer from " + min + " to " + max, () -> config.getLong(path));
+        Number n = read(path, "an integer from " + min + " to " + max, () -> config.getNumber(path));
+        if (n.doubleValue() != Math.rint(n.doubleValue())) {
+            throw error(path, "expected an integer from " + min + " to " + max);
+        }
+        long v = n.longValue();
         if (v < min || v > max) {
             throw error(path, "expected an integer from " + min + " to " + max);
         }
@@ -139,7 +144,7 @@ final class ConfigReader {
 
     private String render(String path) {
         try {
-            return config.getValue(path).render();
+            return config.getValue(path).render(ConfigRenderOptions.concise());
         } catch (ConfigException e) {
             return "null";
         }

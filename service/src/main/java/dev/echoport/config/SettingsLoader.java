@@ -3,6 +3,8 @@ package dev.echoport.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
@@ -19,7 +21,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -196,30 +197,28 @@ public final class SettingsLoader {
 
     /** A misspelt key would otherwise be ignored silently and its default used: refuse it, naming the known keys. */
     private static void rejectUnknownKeys(Config c) {
-        Config reference = defaults().getConfig(ROOT);
-        Set<String> known = reference.entrySet().stream().map(Map.Entry::getKey).collect(Collectors.toSet());
-        for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
-            String key = e.getKey();
-            if (known.contains(key) || key.startsWith(COMMON_TAGS + ".")) {
-                continue;
+        checkKeys(c.root(), defaults().getConfig(ROOT).root(), PREFIX);
+    }
+
+    private static void checkKeys(ConfigObject given, ConfigObject reference, String path) {
+        for (Map.Entry<String, ConfigValue> e : given.entrySet()) {
+            String key = path + e.getKey();
+            ConfigValue known = reference.get(e.getKey());
+            String origin = e.getValue().origin().description();
+            String from = origin == null ? "" : " (from " + origin + ")";
+            if (known == null) {
+                throw new SettingsException(key, key + ": unknown key (known keys at " + path.replaceAll("\\.$", "")
+                        + ": " + String.join(", ", new TreeSet<>(reference.keySet())) + ")" + from);
             }
-            int dot = key.lastIndexOf('.');
-            String parent = dot < 0 ? "" : key.substring(0, dot + 1);
-            Set<String> siblings = new TreeSet<>();
-            for (String k : known) {
-                if (k.startsWith(parent)) {
-                    String rest = k.substring(parent.length());
-                    siblings.add(rest.contains(".") ? rest.substring(0, rest.indexOf('.')) : rest);
+            if (known.valueType() == ConfigValueType.OBJECT) {
+                if (e.getValue().valueType() != ConfigValueType.OBJECT) {
+                    throw new SettingsException(key, key + " = " + e.getValue().render(ConfigRenderOptions.concise())
+                            + ": expected an object" + from);
+                }
+                if (!key.equals(PREFIX + COMMON_TAGS)) { // free-form: any tag name, checked in commonTags()
+                    checkKeys((ConfigObject) e.getValue(), (ConfigObject) known, key + ".");
                 }
             }
-            if (!parent.isEmpty() && !(known.stream().anyMatch(k -> k.startsWith(parent)))) {
-                siblings.clear();
-            }
-            String origin = e.getValue().origin().description();
-            throw new SettingsException(PREFIX + key, PREFIX + key + ": unknown key"
-                    + (siblings.isEmpty() ? "" : " (known keys at " + (PREFIX + parent).replaceAll("\\.$", "")
-                    + ": " + String.join(", ", siblings) + ")")
-                    + (origin == null ? "" : " (from " + origin + ")"));
         }
     }
 }

@@ -18,6 +18,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -49,6 +50,8 @@ public final class EchoMetrics {
     public static final String ECHO_LATENCY = "echoport.echo.latency";
     /** {@code echoport_backpressure_pauses_total}: times reading stopped because the peer did not read fast enough. */
     public static final String BACKPRESSURE_PAUSES = "echoport.backpressure.pauses";
+    /** {@code echoport_echo_pending_bytes}: echo bytes queued for slow peers, not yet written (all connections). */
+    public static final String ECHO_PENDING = "echoport.echo.pending";
     /** {@code echoport_transport_info{requested,active}}: always 1; shows what {@code auto} chose. */
     public static final String TRANSPORT_INFO = "echoport.transport.info";
     /** {@code echoport_limits{kind}}: the configured limits, so dashboards can draw them (0 = no limit). */
@@ -115,6 +118,13 @@ public final class EchoMetrics {
     private void limit(String kind, Supplier<AdmissionRules> rules, ToIntFunction<AdmissionRules> value) {
         Gauge.builder(LIMITS, rules, r -> value.applyAsInt(r.get())).strongReference(true).tag("kind", kind)
                 .description("Configured limits; 0 means no limit").register(registry);
+    }
+
+    /** Registers the gauge of echo bytes queued in user space (summed over connections at scrape time). */
+    public void bindPendingEchoBytes(LongSupplier pending) {
+        Gauge.builder(ECHO_PENDING, pending, LongSupplier::getAsLong).strongReference(true).baseUnit("bytes")
+                .description("Echo bytes queued for peers that read slower than they write, not yet written")
+                .register(registry);
     }
 
     /** Binds Netty's pending-task gauges for the loops of {@code group} (one tag value per loop thread: bounded). */

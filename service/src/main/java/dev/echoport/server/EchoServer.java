@@ -21,6 +21,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
@@ -83,6 +84,7 @@ public final class EchoServer implements AutoCloseable {
         this.policyName = extraPolicy.map(p -> p.getClass().getName()).orElse("none");
         metrics.bindServer(tracker, settings.server().transport(), rulesPolicy::rules,
                 settings.echo().writeBufferHighWatermark());
+        metrics.bindPendingEchoBytes(this::pendingEchoBytes);
     }
 
     /** Binds every listener. On failure everything opened so far is closed again before the exception leaves. */
@@ -268,6 +270,21 @@ public final class EchoServer implements AutoCloseable {
 
     public int port() {
         return localAddress().getPort();
+    }
+
+    /**
+     * Echo bytes queued in user space for all connections, not yet written to their sockets: what backpressure
+     * bounds (per connection: the high watermark plus at most one read).
+     */
+    public long pendingEchoBytes() {
+        long sum = 0;
+        for (Channel c : connections) {
+            ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+            if (out != null) {
+                sum += out.totalPendingWriteBytes();
+            }
+        }
+        return sum;
     }
 
     public ConnectionCounts counts() {

@@ -1,0 +1,113 @@
+package dev.echoport.admission;
+
+import dev.echoport.testsupport.Clients;
+import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.TestSettings;
+import dev.echoport.transport.Transport;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.echoport.testsupport.Transports.assumeAvailable;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Many threads connect and close at once around the limit: the count a decision sees never passes the limit, never
+ * goes below zero, every attempt is either accepted or rejected, and the count ends at zero.
+ */
+class ConnectionStormTest {
+    static final int LIMIT = 20;
+    static final int THREADS = 16;
+    static final int CYCLES_PER_THREAD = 60;
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void connect_close_storm_keeps_counts_exact(Transport transport) throws Exception {
+        assumeAvailable(transport);
+        AtomicInteger maxSeen = new AtomicInteger();
+        AtomicInteger minSeen = new AtomicInteger();
+        // Asked with the tracker's lock held, after the rules admitted: sees exactly the count the decision changes.
+        AdmissionPolicy observer = (peer, local, counts) -> {
+            int active = counts.active();
+            maxSeen.accumulateAndGet(active + 1, Math::max);
+            minSeen.accumulateAndGet(active, Math::min);
+            return Decision.ACCEPT;
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try (RunningServer rs = RunningServer.start(
+                TestSettings.of(transport, "admission.max-connections = " + LIMIT), observer)) {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<int[]>> results = new ArrayList<>();
+            for (int t = 0; t < THREADS; t++) {
+                results.add(pool.submit(() -> {
+                    go.await();
+                    int echoed = 0;
+                    int refused = 0;
+                    for (int i = 0; i < CYCLES_PER_THREAD; i++) {
+                        Socket s;
+                        try {
+                            s = Clients.connect(rs.address());
+                        } catch (java.net.SocketException resetDuringConnect) { // the refusal beat connect() home
+                            refused++;
+                            continue;
+                        }
+                        try (s) {
+                            s.setSoLinger(true, 0); // close with RST half the time: abrupt closes count too
+                            if (i % 2 == 0) {
+                                s.setSoLinger(false, 0);
+                            }
+                            s.getOutputStream().write(1);
+                            int r = readOrRefused(s);
+                            if (r == 1) {
+                                echoed++;
+                            } else {
+                                refused++;
+                            }
+                        }
+                    }
+                    return new int[]{echoed, refused};
+                }));
+            }
+            go.countDown();
+            int echoed = 0;
+            int refused = 0;
+            for (Future<int[]> f : results) {
+                int[] r = f.get(120, TimeUnit.SECONDS);
+                echoed += r[0];
+                refused += r[1];
+            }
+            int attempts = THREADS * CYCLES_PER_THREAD;
+            assertThat(echoed + refused).isEqualTo(attempts);
+            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, 10_000))
+                    .as("every close was counted: active back to zero").isTrue();
+            assertThat(maxSeen.get()).as("admitted count never passed the limit").isLessThanOrEqualTo(LIMIT);
+            assertThat(minSeen.get()).as("count never below zero").isGreaterThanOrEqualTo(0);
+            double accepted = rs.counter("echoport.connections.accepted");
+            double rejected = rs.counter("echoport.connections.rejected", "reason", "max_connections");
+            assertThat(accepted + rejected).as("each attempt decided exactly once").isEqualTo(attempts);
+            assertThat(accepted).as("clients that got their byte back were admitted").isEqualTo(echoed);
+            assertThat(RunningServer.await(() -> rs.counter("echoport.connections.closed", "cause", "client")
+                    + rs.counter("echoport.connections.closed", "cause", "error") == accepted, 10_000)).isTrue();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** 1 if the byte came back, 0 if the server refused the connection. */
+    private static int readOrRefused(Socket s) throws Exception {
+        try {
+            return s.getInputStream().read() == 1 ? 1 : 0;
+        } catch (java.net.SocketException e) {
+            return 0;
+        }
+    }
+}

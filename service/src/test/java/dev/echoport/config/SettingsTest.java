@@ -1,0 +1,126 @@
+package dev.echoport.config;
+
+import com.typesafe.config.ConfigFactory;
+import dev.echoport.admission.AdmissionRules;
+import dev.echoport.transport.Transport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Settings are validated once; every bad value is one line that names the key. */
+class SettingsTest {
+
+    static Settings parse(String hocon) {
+        return SettingsLoader.fromConfig(ConfigFactory.parseString(hocon)
+                .withFallback(SettingsLoader.defaults()).resolve());
+    }
+
+    @Test
+    void defaults_are_the_documented_ones() {
+        Settings s = parse("");
+        assertThat(s.server().port()).isEqualTo(7007);
+        assertThat(s.server().transport().requested()).isEqualTo("auto");
+        assertThat(s.server().transport().active()).isEqualTo(Transport.AUTO_ORDER.stream()
+                .filter(Transport::isAvailable).findFirst().orElseThrow());
+        assertThat(s.admission().maxConnections()).isEqualTo(10_000);
+        assertThat(s.admission().overLimit()).isEqualTo(AdmissionRules.OverLimit.REJECT);
+        assertThat(s.admission().rejectAction()).isEqualTo(AdmissionRules.RejectAction.RESET);
+        assertThat(s.echo().writeBufferHighWatermark()).isEqualTo(64 * 1024);
+        assertThat(s.echo().idleTimeoutEnabled()).isFalse();
+        assertThat(s.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.admin()).isEqualTo(new Settings.Admin(true, "0.0.0.0", 8081));
+    }
+
+    @Test
+    void values_are_parsed_with_units() {
+        Settings s = parse("echoport { echo { write-buffer-high-watermark = 1MiB, write-buffer-low-watermark = 512KiB,"
+                + " idle-timeout = 90s }, socket.receive-buffer = 256KiB, admission { allow = [\"10.0.0.0/8\","
+                + " \"::1\"], over-limit = DEFER, defer-timeout = 250ms }, admin.port = 0,"
+                + " metrics.common-tags { instance = \"a\" } }");
+        assertThat(s.echo().writeBufferHighWatermark()).isEqualTo(1 << 20);
+        assertThat(s.echo().idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(s.socket().receiveBuffer()).isEqualTo(256 * 1024);
+        assertThat(s.admission().allow()).hasSize(2);
+        assertThat(s.admission().overLimit()).isEqualTo(AdmissionRules.OverLimit.DEFER);
+        assertThat(s.admission().deferTimeout()).isEqualTo(Duration.ofMillis(250));
+        assertThat(s.admin().enabled()).isFalse();
+        assertThat(s.metrics().commonTags()).containsEntry("instance", "a");
+    }
+
+    @Test
+    void a_comma_separated_string_is_a_list_as_environment_variables_give_it() {
+        Settings s = parse("echoport.admission.deny = \"10.0.0.0/8, 192.168.1.1\"");
+        assertThat(s.admission().deny()).extracting(Object::toString).containsExactly("10.0.0.0/8", "192.168.1.1");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            echoport.port = 70000                          | echoport.port = 70000: expected an integer from 0 to 65535
+            echoport.port = -1                             | echoport.port = -1: expected an integer from 0 to 65535
+            echoport.port = "abc"                          | echoport.port = "abc": expected an integer
+            echoport.port = [1]                            | echoport.port = [1]: expected an integer
+            echoport.host = ""                             | echoport.host = "": expected a non-empty string
+            echoport.transport = carrier-pigeon            | echoport.transport = "carrier-pigeon": expected one of auto | oio | nio | epoll | kqueue | io_uring
+            echoport.transport = kqueue                    | echoport.transport = kqueue: not available on this host (
+            echoport.io-threads = -3                       | echoport.io-threads = -3: expected an integer from 0 to 4096
+            echoport.listeners = 0                         | echoport.listeners = 0: expected an integer from 1 to 256
+            echoport.listeners = 2                         | echoport.listeners = 2: more than one listener needs echoport.socket.reuse-port = true
+            echoport.socket.backlog = 0                    | echoport.socket.backlog = 0: expected an integer from 1 to 65535
+            echoport.socket.tcp-nodelay = maybe            | echoport.socket.tcp-nodelay = "maybe": expected true or false
+            echoport.socket.receive-buffer = 1TiB          | echoport.socket.receive-buffer = "1TiB": expected a size from 0 to 67108864 bytes
+            echoport.socket.send-buffer = lots             | echoport.socket.send-buffer = "lots": expected a size
+            echoport.admission.max-connections = -1        | echoport.admission.max-connections = -1: expected an integer from 0 to 10000000
+            echoport.admission.max-connections = 1.5       | echoport.admission.max-connections = 1.5: expected an integer
+            echoport.admission.max-connections-per-ip = x  | echoport.admission.max-connections-per-ip = "x": expected an integer
+            echoport.admission.allow = ["10.0.0.0/33"]     | echoport.admission.allow[0] = "10.0.0.0/33": prefix length 33 exceeds 32
+            echoport.admission.deny = ["example.com"]      | echoport.admission.deny[0] = "example.com": not an IP address literal
+            echoport.admission.deny = ["::1/129"]          | echoport.admission.deny[0] = "::1/129": prefix length 129 exceeds 128
+            echoport.admission.deny = ["1.2.3.4/x"]        | echoport.admission.deny[0] = "1.2.3.4/x": prefix length "x" is not a number
+            echoport.admission.deny = 5                    | echoport.admission.deny = 5: expected a list of CIDR blocks
+            echoport.admission.over-limit = queue          | echoport.admission.over-limit = "queue": expected one of reject | defer
+            echoport.admission.defer-timeout = 0s          | echoport.admission.defer-timeout = "0s": expected a duration from 1ms to 1h
+            echoport.admission.defer-timeout = soon        | echoport.admission.defer-timeout = "soon": expected a duration
+            echoport.admission.reject-action = ignore      | echoport.admission.reject-action = "ignore": expected one of reset | close
+            echoport.admission.policy-class = no.Such      | echoport.admission.policy-class = "no.Such": class not found on the class path
+            echoport.admission.policy-class = java.lang.String | echoport.admission.policy-class = "java.lang.String": class does not implement dev.echoport.admission.AdmissionPolicy
+            echoport.echo.write-buffer-high-watermark = 10 | echoport.echo.write-buffer-high-watermark = 10: expected a size from 1024 to 67108864 bytes
+            echoport.echo.write-buffer-low-watermark = 1MiB | echoport.echo.write-buffer-low-watermark = "1MiB": must be below echoport.echo.write-buffer-high-watermark (65536)
+            echoport.echo.idle-timeout = -1s               | echoport.echo.idle-timeout = "-1s": expected a duration from 0s to 24h
+            echoport.shutdown.grace-period = 1h            | echoport.shutdown.grace-period = "1h": expected a duration from 0s to 10m
+            echoport.admin.port = 7007                     | echoport.admin.port = 7007: must differ from echoport.port
+            echoport.admin.port = 65536                    | echoport.admin.port = 65536: expected an integer from 0 to 65535
+            echoport.metrics.common-tags.bad-name = x      | echoport.metrics.common-tags.bad-name: tag name must match
+            echoport.metrics.common-tags = 3               | echoport.metrics.common-tags = 3: expected an object
+            echoport.max-connections = 5                   | echoport.max-connections: unknown key (known keys at echoport: admin, admission, echo, host, io-threads, listeners, metrics, port, shutdown, socket, transport)
+            echoport.admission.max-conections = 5          | echoport.admission.max-conections: unknown key (known keys at echoport.admission: allow, defer-timeout, deny, max-connections, max-connections-per-ip, over-limit, policy-class, reject-action)
+            echoport = 5                                   | echoport: missing or not an object
+            """)
+    void every_bad_value_is_one_line_naming_the_key(String hocon, String expectedStart) {
+        assertThatThrownBy(() -> parse(hocon))
+                .isInstanceOf(SettingsException.class)
+                .satisfies(e -> {
+                    assertThat(e.getMessage()).startsWith(expectedStart.strip());
+                    assertThat(e.getMessage()).doesNotContain("\n");
+                });
+    }
+
+    @Test
+    void reuse_port_is_refused_where_the_transport_cannot_do_it() {
+        assertThatThrownBy(() -> parse("echoport { transport = nio, socket.reuse-port = true }"))
+                .hasMessageStartingWith("echoport.socket.reuse-port = true: SO_REUSEPORT is supported by epoll and "
+                        + "io_uring only, not by nio");
+    }
+
+    @Test
+    void an_error_says_where_the_value_came_from() {
+        assertThatThrownBy(() -> SettingsLoader.fromConfig(ConfigFactory.parseString("echoport.port = 99999",
+                com.typesafe.config.ConfigParseOptions.defaults().setOriginDescription("my.conf"))
+                .withFallback(SettingsLoader.defaults()).resolve()))
+                .hasMessageContaining("(from my.conf: 1)");
+    }
+}

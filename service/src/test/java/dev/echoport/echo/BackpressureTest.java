@@ -1,0 +1,109 @@
+package dev.echoport.echo;
+
+import dev.echoport.testsupport.Clients;
+import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.TestSettings;
+import dev.echoport.transport.Transport;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.echoport.testsupport.Transports.assumeAvailable;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A client that writes 256 MiB and reads nothing cannot make the server hold more than the documented bound for it:
+ * the write-buffer high watermark (64 KiB by default) plus one read (at most 64 KiB). The server stops reading, the
+ * kernel buffers fill, the client's writes block. Once the client reads, every byte comes back.
+ */
+class BackpressureTest {
+    static final long TOTAL = 256L << 20;
+    static final long BOUND = 64 * 1024 + 64 * 1024;
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void a_client_that_does_not_read_cannot_grow_server_memory(Transport transport) throws Exception {
+        assumeAvailable(transport);
+        try (RunningServer rs = RunningServer.start(TestSettings.of(transport));
+             Socket s = Clients.connect(rs.address())) {
+            s.setSoTimeout(60_000);
+            AtomicLong written = new AtomicLong();
+            AtomicReference<Throwable> writeError = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                byte[] chunk = new byte[64 * 1024];
+                try {
+                    OutputStream out = s.getOutputStream();
+                    for (long off = 0; off < TOTAL; off += chunk.length) {
+                        fill(chunk, off);
+                        out.write(chunk);
+                        written.addAndGet(chunk.length);
+                    }
+                } catch (Throwable t) {
+                    writeError.set(t);
+                }
+            }, "non-reading-writer");
+            writer.start();
+
+            long stalledAt = awaitStall(written);
+            long pending = rs.server().pendingEchoBytes();
+            assertThat(stalledAt).as("the writer blocked: the server stopped reading").isLessThan(TOTAL / 4);
+            assertThat(pending).as("echo bytes the server holds for the non-reading client (bound %d)", BOUND)
+                    .isLessThanOrEqualTo(BOUND);
+            assertThat(rs.counter("echoport.backpressure.pauses")).isGreaterThanOrEqualTo(1.0);
+
+            // Now read: reading resumes on the server and every byte comes back in order.
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[64 * 1024];
+            byte[] expected = new byte[buf.length];
+            long read = 0;
+            while (read < TOTAL) {
+                int n = in.read(buf);
+                assertThat(n).as("EOF after %d bytes", read).isPositive();
+                for (int i = 0; i < n; i++) {
+                    long pos = read + i;
+                    if (buf[i] != patternAt(pos)) {
+                        throw new AssertionError("echo differs at byte " + pos);
+                    }
+                }
+                read += n;
+            }
+            writer.join(30_000);
+            assertThat(writeError.get()).isNull();
+            assertThat(read).isEqualTo(TOTAL);
+            assertThat(RunningServer.await(() -> rs.counter("echoport.bytes.sent") == TOTAL, 5000)).isTrue();
+        }
+    }
+
+    /** Waits until {@code counter} stops moving for half a second, and returns its value. */
+    private static long awaitStall(AtomicLong counter) throws InterruptedException {
+        long last = -1;
+        long since = System.nanoTime();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            long now = counter.get();
+            if (now != last) {
+                last = now;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since > 500_000_000L) {
+                return now;
+            }
+            Thread.sleep(10); // sampling an external counter: a stall is the absence of an event
+        }
+        throw new AssertionError("the writer never stalled: " + counter.get() + " bytes written");
+    }
+
+    private static void fill(byte[] chunk, long offset) {
+        for (int i = 0; i < chunk.length; i++) {
+            chunk[i] = patternAt(offset + i);
+        }
+    }
+
+    private static byte patternAt(long pos) {
+        return (byte) (pos * 31 + (pos >>> 11));
+    }
+}

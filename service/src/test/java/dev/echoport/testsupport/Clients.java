@@ -1,0 +1,75 @@
+package dev.echoport.testsupport;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Random;
+
+/** Blocking loopback clients: the simplest trustworthy peer for checking what crossed the wire. */
+public final class Clients {
+    public static final int TIMEOUT_MILLIS = 10_000;
+
+    private Clients() {
+    }
+
+    public static Socket connect(InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        s.setSoTimeout(TIMEOUT_MILLIS);
+        s.connect(address, TIMEOUT_MILLIS);
+        return s;
+    }
+
+    /** Connects from a chosen local address, e.g. 127.0.0.2, to appear as another client. */
+    public static Socket connectFrom(String localAddress, InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        s.setSoTimeout(TIMEOUT_MILLIS);
+        s.bind(new InetSocketAddress(localAddress, 0));
+        s.connect(address, TIMEOUT_MILLIS);
+        return s;
+    }
+
+    public static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    public static byte[] readExactly(InputStream in, int n) throws IOException {
+        byte[] b = new byte[n];
+        int off = 0;
+        while (off < n) {
+            int r = in.read(b, off, n - off);
+            if (r < 0) {
+                throw new EOFException("EOF after " + off + " of " + n + " bytes");
+            }
+            off += r;
+        }
+        return b;
+    }
+
+    /** Sends {@code payload}, reads the same number of bytes back. */
+    public static byte[] roundTrip(Socket s, byte[] payload) throws IOException {
+        s.getOutputStream().write(payload);
+        s.getOutputStream().flush();
+        return readExactly(s.getInputStream(), payload.length);
+    }
+
+    /**
+     * What the server did to a connection it refused, as the client sees it on its next read: "reset" (RST),
+     * "eof" (FIN), or "open" (the read timed out: the server did not close it).
+     */
+    public static String refusal(Socket s, int timeoutMillis) throws IOException {
+        s.setSoTimeout(timeoutMillis);
+        try {
+            int r = s.getInputStream().read();
+            return r < 0 ? "eof" : "data";
+        } catch (java.net.SocketTimeoutException e) {
+            return "open";
+        } catch (java.net.SocketException e) {
+            String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            return m.contains("reset") ? "reset" : "error: " + e.getMessage();
+        }
+    }
+}
