@@ -110,7 +110,6 @@ final class RunningEchoport implements AutoCloseable {
             if (condition.test(last)) {
                 return last;
             }
-            Thread.onSpinWait();
             try {
                 Thread.sleep(20); // polling an external endpoint: a pause between scrapes, not a synchronisation
             } catch (InterruptedException e) {
