@@ -82,6 +82,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             default -> text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics, /health/live, /health/ready\n");
         };
         if (head) {
+            // HEAD announces the length GET would send, without the body.
+            HttpUtil.setContentLength(response, response.content().readableBytes());
             response.content().clear();
         }
         send(ctx, req, response, false);
@@ -111,7 +113,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static void send(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse r, boolean close) {
         boolean keepAlive = !close && HttpUtil.isKeepAlive(req);
-        HttpUtil.setContentLength(r, r.content().readableBytes());
+        if (!r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            HttpUtil.setContentLength(r, r.content().readableBytes());
+        }
         if (keepAlive) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(r);
