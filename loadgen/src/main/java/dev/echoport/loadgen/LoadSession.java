@@ -118,6 +118,10 @@ public final class LoadSession implements AutoCloseable {
                         ch.pipeline().addLast(new ConnectionHandler(LoadSession.this, stats, pattern, index));
                     }
                 });
+        if (transport.isThreadPerConnection()) {
+            // OIO loops run their tasks (the open-loop schedule, stop) only between blocking reads: wake often.
+            bootstrap.option(ChannelOption.SO_TIMEOUT, 1);
+        }
         int n = options.connections();
         CountDownLatch attempted = new CountDownLatch(n);
         Semaphore inProgress = new Semaphore(MAX_CONNECTS_IN_PROGRESS);
@@ -136,14 +140,17 @@ public final class LoadSession implements AutoCloseable {
                 channels.add(f.channel());
             }
             f.addListener(done -> {
+                inProgress.release();
                 if (done.isSuccess()) {
                     connectsSucceeded.incrementAndGet();
+                    // Netty completes the connect promise before it fires channelActive (which registers the
+                    // connection): a task queued now runs after both.
+                    f.channel().eventLoop().execute(attempted::countDown);
                 } else {
                     connectErrors.incrementAndGet();
                     noteError("connect to " + options.host() + ":" + options.port() + ": " + describe(done.cause()));
+                    attempted.countDown();
                 }
-                inProgress.release();
-                attempted.countDown();
             });
         }
         attempted.await(); // each attempt ends by itself within CONNECT_TIMEOUT
