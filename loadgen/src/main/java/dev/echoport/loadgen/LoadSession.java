@@ -171,7 +171,7 @@ public final class LoadSession implements AutoCloseable {
     }
 
     /** Runs traffic as the options say, then stops and drains; the connections stay open until {@link #close()}. */
-    RunDetails drive(ProgressListener progress) throws InterruptedException {
+    public RunDetails drive(ProgressListener progress) throws InterruptedException {
         List<ConnectionHandler> all = new ArrayList<>(handlers);
         long rateIntervalNanos = options.openLoop()
                 ? (long) (1e9 * options.connections() / options.targetRate()) : 0;
