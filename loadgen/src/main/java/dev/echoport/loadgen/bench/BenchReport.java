@@ -69,9 +69,14 @@ public final class BenchReport {
                 c.echoportJar().map(Path::toString).orElse("dev.echoport.Main from loadgen's classpath"),
                 String.join(" and ", c.baselines()));
         line("- **Client**: loadgen on %s with %s event-loop threads, closed loop (pipeline as listed), every echoed"
-                        + " byte verified; %s s warm-up, then %s s measured per scenario.", c.clientTransport(),
-                c.clientThreads() == 0 ? "one per core" : String.valueOf(c.clientThreads()),
+                        + " byte verified; %s s warm-up, then %s s measured per scenario and round.",
+                c.clientTransport(), c.clientThreads() == 0 ? "one per core" : String.valueOf(c.clientThreads()),
                 secs(c.warmup().toMillis()), secs(c.duration().toMillis()));
+        line("- **Rounds**: all servers are started up front and wait idle while another is measured. Each of %d"
+                + " round%s runs every scenario against every server in turn, and the table shows the median round by"
+                + " round trips/s, with the spread over all rounds. Interleaving means a burst of noise on this shared"
+                + " machine hits one round of several servers, not every round of one.", c.rounds(),
+                c.rounds() == 1 ? "" : "s");
         line("- **Server CPU us/rt**: the server process's CPU time (user + system, from /proc) per round trip."
                 + " Client and server share the cores, so throughput partly measures the client; CPU per round trip"
                 + " is the efficiency measure least distorted by that.");
@@ -141,14 +146,17 @@ public final class BenchReport {
     private void allTable() {
         line("## All load measurements");
         line("");
-        line("| scenario | server | rt/s | MB/s each way | p50 | p90 | p99 | p99.9 | max | server CPU us/rt |"
-                + " server threads | client busiest loop | verified |");
-        line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        line("| scenario | server | rt/s | rounds' rt/s (min-max) | MB/s each way | p50 | p90 | p99 | p99.9 | max |"
+                + " server CPU us/rt | server threads | client busiest loop | verified |");
+        line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for (BenchResults.LoadRow x : r.loads()) {
             LoadReport p = x.details().report();
             LoadReport.Latency l = p.latency();
-            line("| %s | %s | %s | %.1f | %s | %s | %s | %s | %s | %.1f | %d | %.0f%%%s | %s |", x.scenario().name(),
-                    x.server(), count(p.roundTripsPerSecond()), p.mbReceivedPerSecond(), micros(l.p50Micros()),
+            line("| %s | %s | %s | %s-%s | %.1f | %s | %s | %s | %s | %s | %.1f | %d | %.0f%%%s | %s |",
+                    x.scenario().name(), x.server(), count(p.roundTripsPerSecond()),
+                    count(x.roundRates().stream().mapToDouble(Double::doubleValue).min().orElse(0)),
+                    count(x.roundRates().stream().mapToDouble(Double::doubleValue).max().orElse(0)),
+                    p.mbReceivedPerSecond(), micros(l.p50Micros()),
                     micros(l.p90Micros()), micros(l.p99Micros()), micros(l.p999Micros()), micros(l.maxMicros()),
                     x.serverCpuMicrosPerRoundTrip(), x.serverThreads(), x.details().busiestLoop() * 100,
                     p.clientSaturated() ? " (saturated)" : "", verified(x));
