@@ -57,7 +57,7 @@ public final class Echoport implements AutoCloseable {
                 settings.server().host() + ":" + server.port(),
                 settings.server().listeners() > 1 ? " (" + settings.server().listeners() + " listeners)" : "",
                 admin.map(a -> settings.admin().host() + ":" + a.localAddress().getPort()).orElse("disabled"),
-                describeLimits(settings.admission()));
+                describeLimits(server.rules()));
         return this;
     }
 
@@ -102,7 +102,7 @@ public final class Echoport implements AutoCloseable {
         }
         AdmissionRules before = server.rules();
         server.updateRules(next.admission());
-        log.info("reloaded admission rules: {} (was: {}){}", describeLimits(next.admission()), describeLimits(before),
+        log.info("reloaded admission rules: {} (was: {}){}", describeLimits(server.rules()), describeLimits(before),
                 ignored.isEmpty() ? "" : "; changes to " + String.join(", ", ignored) + " need a restart");
         return true;
     }

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 
@@ -14,11 +15,13 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
  * while the peer is not reading its echo.
  *
  * <p><b>Bounded memory.</b> Bytes queued for a slow peer never pass the channel's write-buffer high watermark by more
- * than one read: the moment the channel turns unwritable, auto-read goes off (the read loop checks it and stops), and
- * it comes back on when the queue drains below the low watermark.
+ * than one read: when a write crosses it, the queue is flushed, and if the socket still cannot take it auto-read goes
+ * off (the read loop checks it and stops); it comes back on when the queue drains below the low watermark. Flushing
+ * first means a fast peer with large messages is never paused, only a slow one.
  *
  * <p><b>Counting.</b> Received bytes are counted per read; sent bytes and echo latency once per read batch, when the
- * batch's last write completes (writes complete in order), so only bytes that reached the socket count as sent.
+ * batch has reached the socket: at once if the flush drained the queue, else when an empty marker write queued after
+ * the batch completes (writes complete in order). Only bytes that reached the socket count as sent.
  *
  * <p><b>Half-close.</b> The channel allows half-closure: when the peer shuts its output down, everything still queued
  * is written, then the connection is closed.
@@ -27,12 +30,15 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
  */
 public final class EchoHandler extends ChannelInboundHandlerAdapter {
     private final EchoMetrics metrics;
+    private final boolean blockingWrites;
     private VoidChannelPromise silentPromise;
     private long batchBytes;
     private long batchStartNanos;
 
-    public EchoHandler(EchoMetrics metrics) {
+    /** @param blockingWrites the transport writes with blocking calls (OIO): never flush mid-batch */
+    public EchoHandler(EchoMetrics metrics, boolean blockingWrites) {
         this.metrics = metrics;
+        this.blockingWrites = blockingWrites;
     }
 
     @Override
@@ -56,6 +62,18 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
         batchBytes += n;
         metrics.bytesReceived(n);
         ctx.write(buf, silentPromise);
+        if (!ctx.channel().isWritable()) {
+            // Past the high watermark. Non-blocking: push the queue to the socket first, and only if it still does
+            // not drain is the peer slow. Blocking (OIO): a flush would block this connection's thread on the slow
+            // peer, so pause now and flush at read-complete as usual. Pausing ends the read loop: the bound holds.
+            if (!blockingWrites) {
+                ctx.flush();
+            }
+            if (!ctx.channel().isWritable() && ctx.channel().config().isAutoRead()) {
+                ctx.channel().config().setAutoRead(false);
+                metrics.backpressurePause();
+            }
+        }
     }
 
     @Override
@@ -64,13 +82,12 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
+    /** Reading stops in {@link #channelRead}; here it only resumes, once the queue is below the low watermark. */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        boolean writable = ctx.channel().isWritable();
-        if (!writable && ctx.channel().config().isAutoRead()) {
-            metrics.backpressurePause();
+        if (ctx.channel().isWritable() && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
         }
-        ctx.channel().config().setAutoRead(writable);
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -92,11 +109,22 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
         long bytes = batchBytes;
         long start = batchStartNanos;
         batchBytes = 0;
+        ctx.flush();
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        if (out != null && out.totalPendingWriteBytes() == 0) { // the usual case: the socket took the whole batch
+            recordSent(bytes, start);
+            return;
+        }
+        // Some of it is still queued: an empty write completes after everything queued before it.
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (f.isSuccess()) {
-                metrics.bytesSent(bytes);
-                metrics.echoLatency(System.nanoTime() - start);
+                recordSent(bytes, start);
             }
         });
+    }
+
+    private void recordSent(long bytes, long startNanos) {
+        metrics.bytesSent(bytes);
+        metrics.echoLatency(System.nanoTime() - startNanos);
     }
 }

@@ -13,10 +13,12 @@ import io.netty.channel.ChannelPipeline;
 final class EchoChannelInitializer extends ChannelInitializer<Channel> {
     private final Settings.Echo echo;
     private final EchoMetrics metrics;
+    private final boolean blockingWrites;
 
-    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics) {
+    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites) {
         this.echo = echo;
         this.metrics = metrics;
+        this.blockingWrites = blockingWrites;
     }
 
     @Override
@@ -26,6 +28,6 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         if (echo.idleTimeoutEnabled()) {
             p.addLast(PipelineNames.IDLE_TIMEOUT, new IdleTimeoutHandler(echo.idleTimeout()));
         }
-        p.addLast(PipelineNames.ECHO, new EchoHandler(metrics));
+        p.addLast(PipelineNames.ECHO, new EchoHandler(metrics, blockingWrites));
     }
 }

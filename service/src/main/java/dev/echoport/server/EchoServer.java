@@ -79,7 +79,7 @@ public final class EchoServer implements AutoCloseable {
         this.settings = settings;
         this.transport = settings.server().transport().active();
         this.metrics = new EchoMetrics(registry);
-        this.rulesPolicy = new RulesPolicy(settings.admission());
+        this.rulesPolicy = new RulesPolicy(servable(settings.admission()));
         this.policy = extraPolicy.<AdmissionPolicy>map(p -> new ChainedPolicy(rulesPolicy, p)).orElse(rulesPolicy);
         this.policyName = extraPolicy.map(p -> p.getClass().getName()).orElse("none");
         metrics.bindServer(tracker, settings.server().transport(), rulesPolicy::rules,
@@ -145,7 +145,7 @@ public final class EchoServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
-                .childHandler(new EchoChannelInitializer(echo, metrics));
+                .childHandler(new EchoChannelInitializer(echo, metrics, transport.isThreadPerConnection()));
         if (so.reusePort()) {
             b.option(UnixChannelOption.SO_REUSEPORT, true);
         }
@@ -297,7 +297,23 @@ public final class EchoServer implements AutoCloseable {
 
     /** Replaces the admission rules; applies to connections decided from now on, open ones are left alone. */
     public void updateRules(AdmissionRules rules) {
-        rulesPolicy.update(rules);
+        rulesPolicy.update(servable(rules));
+    }
+
+    /**
+     * With OIO each connection needs a thread of its own; with {@code io-threads = N > 0} Netty cannot register an
+     * (N+1)th connection, and a connection that fails registration would hold its admission slot forever. So N also
+     * caps max-connections: the extra connection is refused cleanly ({@code max_connections}) before registration.
+     */
+    private AdmissionRules servable(AdmissionRules rules) {
+        int threads = settings.server().ioThreads();
+        if (transport.isThreadPerConnection() && threads > 0
+                && (rules.maxConnections() == 0 || rules.maxConnections() > threads)) {
+            log.info("oio with io-threads = {}: max-connections capped at {} (one thread per connection)", threads,
+                    threads);
+            return rules.withMaxConnections(threads);
+        }
+        return rules;
     }
 
     public Settings settings() {
