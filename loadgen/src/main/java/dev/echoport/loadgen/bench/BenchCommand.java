@@ -1,0 +1,95 @@
+package dev.echoport.loadgen.bench;
+
+import dev.echoport.loadgen.ExitCodes;
+import dev.echoport.loadgen.cli.DurationConverter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** The {@code bench} command: every scenario against every transport, then docs/benchmarks.md and .png. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+        description = "Compares echoport's transports side by side on this host: starts echoport in its own JVM per"
+                + " transport (and the minimal Netty echo server as the baseline), runs the scenarios (1 x 1 B,"
+                + " 50 x 512 B, 1,000 x 512 B, 10 x 64 KiB pipelined, 5,000 idle connections) with loadgen, and"
+                + " writes benchmarks.md (machine, tables, ratios, verdicts) and benchmarks.png (throughput and p99"
+                + " vs connections). A few minutes by default; --quick runs in under one.")
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "Short runs and scaled-down scenarios (200 connections, 500 idle):"
+            + " under a minute, to prove the benchmark works, not to measure.")
+    boolean quick;
+
+    @Option(names = "--out", defaultValue = "docs", paramLabel = "DIR",
+            description = "Where benchmarks.md and benchmarks.png go. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--transports", split = ",", defaultValue = "oio,nio,epoll,io_uring",
+            description = "Server transports to compare. Default: ${DEFAULT-VALUE}.")
+    List<String> transports;
+
+    @Option(names = "--baselines", split = ",", defaultValue = "epoll,io_uring",
+            description = "Transports on which the minimal Netty echo server also runs, to price what echoport adds."
+                    + " Default: ${DEFAULT-VALUE}.")
+    List<String> baselines;
+
+    @Option(names = "--echoport-jar", defaultValue = "service/target/echoport.jar", paramLabel = "JAR",
+            description = "The echoport jar to launch; if it does not exist (or is 'classpath'), echoport's Main"
+                    + " runs from loadgen's own classpath. Default: ${DEFAULT-VALUE}.")
+    String echoportJar;
+
+    @Option(names = "--client-transport", defaultValue = "epoll",
+            description = "loadgen's own transport, the same against every server. Default: ${DEFAULT-VALUE}.")
+    String clientTransport;
+
+    @Option(names = "--client-threads", defaultValue = "0",
+            description = "loadgen's event-loop threads (0 = one per core). Default: ${DEFAULT-VALUE}.")
+    int clientThreads;
+
+    @Option(names = "--warmup", converter = DurationConverter.class, paramLabel = "TIME",
+            description = "Warm-up per scenario. Default: 1s (--quick: 0.2s).")
+    Duration warmup;
+
+    @Option(names = "--duration", converter = DurationConverter.class, paramLabel = "TIME",
+            description = "Measured time per scenario. Default: 4s (--quick: 0.5s).")
+    Duration duration;
+
+    @Option(names = "--base-port", defaultValue = "17100",
+            description = "First TCP port; each server takes the next two (echo, admin). Default: ${DEFAULT-VALUE}.")
+    int basePort;
+
+    @Option(names = "--note", paramLabel = "TEXT",
+            description = "A line for the report, e.g. \"the machine was shared with other builds\".")
+    String note;
+
+    @Override
+    public Integer call() throws InterruptedException, IOException {
+        BenchConfig config = config();
+        BenchResults results = BenchRunner.run(config, System.err);
+        Path md = BenchReport.write(results);
+        Path png = BenchChart.write(results);
+        System.out.println("wrote " + md + " and " + png + " in " + Math.round(results.elapsedSeconds()) + " s");
+        results.failures().forEach(f -> System.out.println("not measured: " + f));
+        return results.loads().isEmpty() ? ExitCodes.BENCH_FAILED : ExitCodes.OK;
+    }
+
+    BenchConfig config() {
+        Optional<Path> jar = echoportJar.equals("classpath") || !Files.isRegularFile(Path.of(echoportJar))
+                ? Optional.empty() : Optional.of(Path.of(echoportJar));
+        Duration w = warmup != null ? warmup : quick ? Duration.ofMillis(200) : Duration.ofSeconds(1);
+        Duration d = duration != null ? duration : quick ? Duration.ofMillis(500) : Duration.ofSeconds(4);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("--duration must be > 0, was " + d);
+        }
+        if (clientThreads < 0) {
+            throw new IllegalArgumentException("--client-threads must be >= 0, was " + clientThreads);
+        }
+        return new BenchConfig(quick, List.copyOf(transports), List.copyOf(baselines), jar, clientTransport,
+                clientThreads, w, d, basePort, out, Optional.ofNullable(note), Scenario.standard(quick));
+    }
+}

@@ -1,0 +1,142 @@
+package dev.echoport.loadgen.bench;
+
+import dev.echoport.loadgen.LoadOptions;
+import dev.echoport.loadgen.LoadReport;
+import dev.echoport.loadgen.LoadSession;
+import dev.echoport.loadgen.RunDetails;
+import dev.echoport.transport.Transport;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Runs every scenario against every server (echoport per transport, the minimal baseline per transport), one server
+ * JVM at a time on this host, and collects the results.
+ */
+public final class BenchRunner {
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(60);
+
+    private final BenchConfig config;
+    private final PrintStream log;
+    private final long startNanos = System.nanoTime();
+
+    private BenchRunner(BenchConfig config, PrintStream log) {
+        this.config = config;
+        this.log = log;
+    }
+
+    public static BenchResults run(BenchConfig config, PrintStream log) throws InterruptedException, IOException {
+        return new BenchRunner(config, log).run();
+    }
+
+    private BenchResults run() throws InterruptedException, IOException {
+        MachineInfo machine = MachineInfo.probe();
+        List<BenchResults.LoadRow> loads = new ArrayList<>();
+        List<BenchResults.IdleRow> idles = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        Path logDir = Files.createTempDirectory("echoport-bench-");
+        int index = 0;
+        for (String t : config.transports()) {
+            Optional<Transport> transport = Transport.byConfigName(t);
+            if (transport.isEmpty() || !transport.get().isAvailable()) {
+                failures.add(t + ": skipped, " + transport.map(Transport::unavailabilityReason)
+                        .orElse("no such transport"));
+                continue;
+            }
+            List<ServerKind> kinds = config.baselines().contains(t)
+                    ? List.of(ServerKind.ECHOPORT, ServerKind.MINIMAL) : List.of(ServerKind.ECHOPORT);
+            for (ServerKind kind : kinds) {
+                int port = config.basePort() + 2 * index++;
+                note("starting %s %s on port %d", kind.label(), t, port);
+                try (ServerProcess server = ServerProcess.start(kind, t, port, port + 1, config.echoportJar(),
+                        logDir)) {
+                    long threadsAtStart = ProcStats.status(server.pid(), "Threads");
+                    for (Scenario s : config.scenarios()) {
+                        if (s.idle()) {
+                            idles.add(idle(server, kind, t, s, threadsAtStart));
+                        } else {
+                            loads.add(load(server, kind, t, s));
+                        }
+                    }
+                } catch (IOException | RuntimeException e) {
+                    failures.add(kind.label() + " " + t + ": " + e.getMessage());
+                    note("FAILED %s %s: %s", kind.label(), t, e.getMessage());
+                }
+            }
+        }
+        return new BenchResults(config, machine, loads, idles, failures, elapsed());
+    }
+
+    private BenchResults.LoadRow load(ServerProcess server, ServerKind kind, String t, Scenario s)
+            throws InterruptedException {
+        LoadOptions o = LoadOptions.defaults("127.0.0.1", server.port())
+                .withConnections(s.connections()).withMessageSize(s.messageSize()).withPipeline(s.pipeline())
+                .withWarmup(config.warmup()).withDuration(config.duration())
+                .withTransport(config.clientTransport()).withThreads(config.clientThreads());
+        try (LoadSession session = new LoadSession(o)) {
+            session.open();
+            double cpuBefore = ProcStats.cpuSeconds(server.pid());
+            RunDetails d = session.drive(null);
+            double cpu = ProcStats.cpuSeconds(server.pid()) - cpuBefore;
+            long threads = ProcStats.status(server.pid(), "Threads");
+            BenchResults.LoadRow row = new BenchResults.LoadRow(kind, t, s, d, cpu, threads);
+            LoadReport r = d.report();
+            note("%-18s %-32s %,10.0f rt/s  p99 %,7d us  server CPU %5.1f us/rt%s%s", row.server(), s.name(),
+                    r.roundTripsPerSecond(), r.latency().p99Micros(), row.serverCpuMicrosPerRoundTrip(),
+                    r.clientSaturated() ? "  CLIENT SATURATED" : "",
+                    r.clean() ? "" : "  ERRORS: " + d.firstError());
+            return row;
+        }
+    }
+
+    private BenchResults.IdleRow idle(ServerProcess server, ServerKind kind, String t, Scenario s, long threadsAtStart)
+            throws InterruptedException, IOException {
+        long pid = server.pid();
+        long heapBefore = ProcStats.heapAfterGcKiB(pid);
+        long rssBefore = ProcStats.status(pid, "VmRSS");
+        long threadsBefore = ProcStats.status(pid, "Threads");
+        LoadOptions o = LoadOptions.defaults("127.0.0.1", server.port()).withConnections(s.connections())
+                .withMessageSize(1).withTransport(config.clientTransport()).withThreads(config.clientThreads());
+        try (LoadSession session = new LoadSession(o)) {
+            session.open();
+            // One echoed byte per connection: each is admitted and has passed through the whole pipeline once.
+            if (!session.pingAll(PING_TIMEOUT)) {
+                throw new IOException(s.connections() + " idle connections: not every ping came back within "
+                        + PING_TIMEOUT.toSeconds() + " s");
+            }
+            long heapAfter = ProcStats.heapAfterGcKiB(pid);
+            long rssAfter = ProcStats.status(pid, "VmRSS");
+            long threadsAfter = ProcStats.status(pid, "Threads");
+            BenchResults.IdleRow row = new BenchResults.IdleRow(kind, t, s.connections(),
+                    session.aliveConnections(), rssBefore, rssAfter, heapBefore, heapAfter, threadsAtStart,
+                    threadsBefore, threadsAfter);
+            note("%-18s %-32s %,d open: heap %,.0f B/conn, RSS %,.0f B/conn, %.2f threads/conn", row.server(),
+                    s.name(), row.opened(), row.heapPerConnectionBytes(), row.rssPerConnectionBytes(),
+                    row.threadsPerConnection());
+            return row;
+        }
+    }
+
+    private void note(String format, Object... args) {
+        log.printf(Locale.ROOT, "[%5.1fs] " + format + "%n", prepend(elapsed(), args));
+        log.flush();
+    }
+
+    private static Object[] prepend(Object first, Object[] rest) {
+        Object[] all = new Object[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    private double elapsed() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+}

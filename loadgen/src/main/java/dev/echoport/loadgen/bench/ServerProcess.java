@@ -1,0 +1,154 @@
+package dev.echoport.loadgen.bench;
+
+import dev.echoport.loadgen.cli.LoadgenMain;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A server under test in a JVM of its own: echoport (its jar, or its Main from this classpath) configured through
+ * its environment variables, or the minimal Netty echo server. Started ready (or failed), stopped with SIGTERM.
+ */
+final class ServerProcess implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+    private final ServerKind kind;
+    private final String transport;
+    private final int port;
+    private final int adminPort;
+    private final Process process;
+    private final Path log;
+
+    private ServerProcess(ServerKind kind, String transport, int port, int adminPort, Process process, Path log) {
+        this.kind = kind;
+        this.transport = transport;
+        this.port = port;
+        this.adminPort = adminPort;
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * Starts the server and waits until it is ready: echoport's /health/ready answers 200, the minimal server accepts
+     * a connection. {@code echoportJar} empty: run echoport's Main from this JVM's classpath.
+     */
+    static ServerProcess start(ServerKind kind, String transport, int port, int adminPort, Optional<Path> echoportJar,
+            Path logDir) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        ProcessBuilder pb = new ProcessBuilder();
+        Map<String, String> env = pb.environment();
+        if (kind == ServerKind.ECHOPORT) {
+            if (echoportJar.isPresent()) {
+                cmd.addAll(List.of("-jar", echoportJar.get().toString()));
+            } else {
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.echoport.Main"));
+            }
+            env.put("ECHOPORT_HOST", "127.0.0.1");
+            env.put("ECHOPORT_PORT", String.valueOf(port));
+            env.put("ECHOPORT_ADMIN_HOST", "127.0.0.1");
+            env.put("ECHOPORT_ADMIN_PORT", String.valueOf(adminPort));
+            env.put("ECHOPORT_TRANSPORT", transport);
+            env.put("ECHOPORT_MAX_CONNECTIONS", "20000");
+            env.put("ECHOPORT_SHUTDOWN_GRACE_PERIOD", "1s");
+        } else {
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadgenMain.class.getName(),
+                    "echo-server", "--transport", transport, "--port", String.valueOf(port)));
+        }
+        Path log = logDir.resolve(kind.label() + "-" + transport + ".log");
+        pb.command(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        ServerProcess server = new ServerProcess(kind, transport, port, adminPort, pb.start(), log);
+        try {
+            server.awaitReady();
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(describe() + " exited with status " + process.exitValue() + " before it was"
+                        + " ready: " + lastLines());
+            }
+            if (kind == ServerKind.ECHOPORT ? healthReady() : accepts()) {
+                return;
+            }
+            Thread.sleep(50); // polling another process's state, with a deadline
+        }
+        throw new IOException(describe() + " not ready within " + START_TIMEOUT.toSeconds() + " s: " + lastLines());
+    }
+
+    private boolean healthReady() {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + adminPort + "/health/ready")
+                    .toURL().openConnection();
+            c.setConnectTimeout(500);
+            c.setReadTimeout(1000);
+            try {
+                return c.getResponseCode() == 200;
+            } finally {
+                c.disconnect();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private boolean accepts() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String lastLines() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    int port() {
+        return port;
+    }
+
+    String describe() {
+        return kind.label() + " (" + transport + ")";
+    }
+
+    /** SIGTERM, then wait; SIGKILL only if it does not stop in time. */
+    @Override
+    public void close() throws InterruptedException {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+}

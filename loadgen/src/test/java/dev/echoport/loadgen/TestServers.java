@@ -1,0 +1,120 @@
+package dev.echoport.loadgen;
+
+import com.typesafe.config.ConfigFactory;
+import dev.echoport.config.SettingsLoader;
+import dev.echoport.server.EchoServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** Echo servers for tests: the real echoport in-process, and small broken ones that prove errors are caught. */
+final class TestServers {
+    private TestServers() {
+    }
+
+    /** The real echoport server on an ephemeral loopback port; {@code extraConfig} is HOCON layered on top. */
+    static EchoServer echoport(String extraConfig) {
+        var config = ConfigFactory.parseString("echoport.host=127.0.0.1, echoport.port=0, echoport.admin.port=0, "
+                        + extraConfig)
+                .withFallback(SettingsLoader.defaults()).resolve();
+        return new EchoServer(SettingsLoader.fromConfig(config), new SimpleMeterRegistry()).start();
+    }
+
+    /** A NIO server on an ephemeral loopback port whose connections each get a handler from {@code handler}. */
+    static final class Broken implements AutoCloseable {
+        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        private final Channel listener;
+
+        Broken(Supplier<ChannelHandler> handler) throws InterruptedException {
+            listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(handler.get());
+                        }
+                    })
+                    .bind("127.0.0.1", 0).sync().channel();
+        }
+
+        int port() {
+            return ((InetSocketAddress) listener.localAddress()).getPort();
+        }
+
+        @Override
+        public void close() {
+            listener.close().awaitUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Echoes everything, but flips one bit of the {@code nth} byte it ever echoes on the connection. */
+    static final class FlipOneByte extends ChannelInboundHandlerAdapter {
+        private final long nth;
+        private long seen;
+
+        FlipOneByte(long nth) {
+            this.nth = nth;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            int n = buf.readableBytes();
+            if (seen <= nth && nth < seen + n) {
+                int i = buf.readerIndex() + (int) (nth - seen);
+                buf.setByte(i, buf.getByte(i) ^ 0x01);
+            }
+            seen += n;
+            ctx.writeAndFlush(buf);
+        }
+    }
+
+    /** Echoes each read with its two halves swapped: the right bytes in the wrong order. */
+    static final class SwapHalves extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            int n = buf.readableBytes();
+            if (n < 2) {
+                ctx.writeAndFlush(buf);
+                return;
+            }
+            ByteBuf first = buf.readRetainedSlice(n / 2);
+            ctx.write(buf);
+            ctx.writeAndFlush(first);
+        }
+    }
+
+    /** Echoes the first {@code limit} bytes of each connection, then closes it. */
+    static final class CloseAfter extends ChannelInboundHandlerAdapter {
+        private final long limit;
+        private long seen;
+
+        CloseAfter(long limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf buf = (ByteBuf) msg;
+            seen += buf.readableBytes();
+            ctx.writeAndFlush(buf);
+            if (seen >= limit) {
+                ctx.close();
+            }
+        }
+    }
+}
