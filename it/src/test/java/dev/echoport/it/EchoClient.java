@@ -43,6 +43,13 @@ final class EchoClient implements AutoCloseable {
         }
     }
 
+    /** One verified 512-byte round trip on a fresh connection, then close. */
+    void roundTripAndClose() throws IOException {
+        try (this) {
+            roundTrip(512);
+        }
+    }
+
     /**
      * Whether the server refused this connection: sending a message gets no echo, only end-of-stream or a reset
      * (through Docker's proxy a reset by the service may reach the client as an orderly close).
