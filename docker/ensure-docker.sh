@@ -2,11 +2,13 @@
 # Makes sure a Docker engine answers: installs docker.io if dockerd is missing, starts dockerd in the background if
 # `docker info` fails, then waits (bounded) until it answers. Idempotent: does nothing when an engine already answers.
 # No registry is reachable here, so the engine runs without iptables (ports published on 127.0.0.1 still work).
-# Prints "started-dockerd <pid>" when it started the engine, so a caller can stop exactly what it started.
+# When it starts the engine it prints "started-dockerd <pid>" and writes the pid to $ECHOPORT_DOCKERD_PIDFILE, so
+# docker/stop-docker.sh stops exactly what was started here (and nothing that was already running).
 set -euo pipefail
 
 wait_seconds="${ECHOPORT_DOCKER_WAIT_SECONDS:-60}"
 log="${ECHOPORT_DOCKERD_LOG:-/var/log/dockerd.log}"
+pidfile="${ECHOPORT_DOCKERD_PIDFILE:-/tmp/echoport-dockerd.pid}"
 
 if docker info >/dev/null 2>&1; then
   exit 0
@@ -24,6 +26,7 @@ if ! docker info >/dev/null 2>&1; then
   # setsid: the engine must not die with this shell or receive its terminal's signals.
   setsid dockerd --iptables=false >"$log" 2>&1 < /dev/null &
   pid=$!
+  echo "$pid" >"$pidfile"
   echo "started-dockerd $pid"
   deadline=$((SECONDS + wait_seconds))
   until docker info >/dev/null 2>&1; do
