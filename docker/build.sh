@@ -17,7 +17,7 @@ jar="$root_dir/service/target/echoport.jar"
 
 if [[ ! -f "$jar" ]] || [[ -n "$(find "$root_dir/pom.xml" "$root_dir/service/pom.xml" "$root_dir/service/src/main" -newer "$jar" -print -quit)" ]]; then
   echo "build: building $jar" >&2
-  (cd "$root_dir" && mvn -q -B -DskipTests -pl service -am install)
+  (cd "$root_dir" && mvn -q -B -Dstyle.color=never -DskipTests -pl service -am install)
 fi
 
 if [[ "$base" == "echoport-base:local" ]]; then
@@ -32,5 +32,10 @@ trap 'rm -rf "$context"' EXIT
 mkdir -p "$context/service/target"
 cp "$jar" "$context/service/target/echoport.jar"
 
-DOCKER_BUILDKIT=0 docker build -q --build-arg BASE_IMAGE="$base" -t "$image" -f "$root_dir/docker/Dockerfile" "$context" >/dev/null
+# Newer CLIs print a deprecation notice for the classic builder even with DOCKER_BUILDKIT=0: show stderr only on failure.
+if ! DOCKER_BUILDKIT=0 docker build -q --build-arg BASE_IMAGE="$base" -t "$image" -f "$root_dir/docker/Dockerfile" \
+    "$context" >/dev/null 2>"$context/build.err"; then
+  cat "$context/build.err" >&2
+  exit 1
+fi
 docker images --format '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' "$image" | sed 's/^/build: built /' >&2
