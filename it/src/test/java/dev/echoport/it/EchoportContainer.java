@@ -1,7 +1,6 @@
 package dev.echoport.it;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
@@ -29,7 +28,6 @@ final class EchoportContainer extends GenericContainer<EchoportContainer> {
     static final int ADMIN_PORT = 8081;
     static final String STARTED_LINE = "started: transport ";
 
-    private static final Logger LOG = LoggerFactory.getLogger(EchoportContainer.class);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final ToStringConsumer logText = new ToStringConsumer();
@@ -88,11 +86,5 @@ final class EchoportContainer extends GenericContainer<EchoportContainer> {
         URI uri = URI.create("http://" + getHost() + ":" + getMappedPort(ADMIN_PORT) + path);
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    @Override
-    public void stop() {
-        LOG.debug("removing container {}", getContainerId());
-        super.stop();
     }
 }
