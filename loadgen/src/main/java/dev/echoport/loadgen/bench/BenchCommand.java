@@ -52,12 +52,17 @@ public final class BenchCommand implements Callable<Integer> {
     int clientThreads;
 
     @Option(names = "--warmup", converter = DurationConverter.class, paramLabel = "TIME",
-            description = "Warm-up per scenario. Default: 1s (--quick: 0.2s).")
+            description = "Warm-up per scenario and round. Default: 0.5s (--quick: 0.2s).")
     Duration warmup;
 
     @Option(names = "--duration", converter = DurationConverter.class, paramLabel = "TIME",
-            description = "Measured time per scenario. Default: 4s (--quick: 0.5s).")
+            description = "Measured time per scenario and round. Default: 1.5s (--quick: 0.5s).")
     Duration duration;
+
+    @Option(names = "--rounds", paramLabel = "N",
+            description = "Rounds: every scenario runs N times against every server, interleaved, and the median"
+                    + " round is reported (the spread too). Default: 3 (--quick: 1).")
+    Integer rounds;
 
     @Option(names = "--base-port", defaultValue = "17100",
             description = "First TCP port; each server takes the next two (echo, admin). Default: ${DEFAULT-VALUE}.")
@@ -81,8 +86,12 @@ public final class BenchCommand implements Callable<Integer> {
     BenchConfig config() {
         Optional<Path> jar = echoportJar.equals("classpath") || !Files.isRegularFile(Path.of(echoportJar))
                 ? Optional.empty() : Optional.of(Path.of(echoportJar));
-        Duration w = warmup != null ? warmup : quick ? Duration.ofMillis(200) : Duration.ofSeconds(1);
-        Duration d = duration != null ? duration : quick ? Duration.ofMillis(500) : Duration.ofSeconds(4);
+        Duration w = warmup != null ? warmup : quick ? Duration.ofMillis(200) : Duration.ofMillis(500);
+        Duration d = duration != null ? duration : quick ? Duration.ofMillis(500) : Duration.ofMillis(1500);
+        int n = rounds != null ? rounds : quick ? 1 : 3;
+        if (n < 1) {
+            throw new IllegalArgumentException("--rounds must be >= 1, was " + n);
+        }
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException("--duration must be > 0, was " + d);
         }
@@ -90,6 +99,6 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--client-threads must be >= 0, was " + clientThreads);
         }
         return new BenchConfig(quick, List.copyOf(transports), List.copyOf(baselines), jar, clientTransport,
-                clientThreads, w, d, basePort, out, Optional.ofNullable(note), Scenario.standard(quick));
+                clientThreads, w, d, n, basePort, out, Optional.ofNullable(note), Scenario.standard(quick));
     }
 }

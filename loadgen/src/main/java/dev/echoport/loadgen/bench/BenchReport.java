@@ -69,9 +69,14 @@ public final class BenchReport {
                 c.echoportJar().map(Path::toString).orElse("dev.echoport.Main from loadgen's classpath"),
                 String.join(" and ", c.baselines()));
         line("- **Client**: loadgen on %s with %s event-loop threads, closed loop (pipeline as listed), every echoed"
-                        + " byte verified; %s s warm-up, then %s s measured per scenario.", c.clientTransport(),
-                c.clientThreads() == 0 ? "one per core" : String.valueOf(c.clientThreads()),
+                        + " byte verified; %s s warm-up, then %s s measured per scenario and round.",
+                c.clientTransport(), c.clientThreads() == 0 ? "one per core" : String.valueOf(c.clientThreads()),
                 secs(c.warmup().toMillis()), secs(c.duration().toMillis()));
+        line("- **Rounds**: all servers are started up front and wait idle while another is measured. Each of %d"
+                + " round%s runs every scenario against every server in turn, and the table shows the median round by"
+                + " round trips/s, with the spread over all rounds. Interleaving means a burst of noise on this shared"
+                + " machine hits one round of several servers, not every round of one.", c.rounds(),
+                c.rounds() == 1 ? "" : "s");
         line("- **Server CPU us/rt**: the server process's CPU time (user + system, from /proc) per round trip."
                 + " Client and server share the cores, so throughput partly measures the client; CPU per round trip"
                 + " is the efficiency measure least distorted by that.");
@@ -141,14 +146,17 @@ public final class BenchReport {
     private void allTable() {
         line("## All load measurements");
         line("");
-        line("| scenario | server | rt/s | MB/s each way | p50 | p90 | p99 | p99.9 | max | server CPU us/rt |"
-                + " server threads | client busiest loop | verified |");
-        line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        line("| scenario | server | rt/s | rounds' rt/s (min-max) | MB/s each way | p50 | p90 | p99 | p99.9 | max |"
+                + " server CPU us/rt | server threads | client busiest loop | verified |");
+        line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for (BenchResults.LoadRow x : r.loads()) {
             LoadReport p = x.details().report();
             LoadReport.Latency l = p.latency();
-            line("| %s | %s | %s | %.1f | %s | %s | %s | %s | %s | %.1f | %d | %.0f%%%s | %s |", x.scenario().name(),
-                    x.server(), count(p.roundTripsPerSecond()), p.mbReceivedPerSecond(), micros(l.p50Micros()),
+            line("| %s | %s | %s | %s-%s | %.1f | %s | %s | %s | %s | %s | %.1f | %d | %.0f%%%s | %s |",
+                    x.scenario().name(), x.server(), count(p.roundTripsPerSecond()),
+                    count(x.roundRates().stream().mapToDouble(Double::doubleValue).min().orElse(0)),
+                    count(x.roundRates().stream().mapToDouble(Double::doubleValue).max().orElse(0)),
+                    p.mbReceivedPerSecond(), micros(l.p50Micros()),
                     micros(l.p90Micros()), micros(l.p99Micros()), micros(l.p999Micros()), micros(l.maxMicros()),
                     x.serverCpuMicrosPerRoundTrip(), x.serverThreads(), x.details().busiestLoop() * 100,
                     p.clientSaturated() ? " (saturated)" : "", verified(x));
@@ -161,8 +169,8 @@ public final class BenchReport {
     private void ratios() {
         line("## Ratios (measured side by side in this run)");
         line("");
-        line("A ratio > 1 means the first named is faster (rt/s) or cheaper (CPU per round trip: shown as"
-                + " baseline CPU / this CPU, so > 1 is also better).");
+        line("Each cell: first / second in round trips/s (> 1: the first is faster), then first / second in server"
+                + " CPU per round trip (< 1: the first is cheaper). On this shared machine, 0.85-1.15x is a tie.");
         line("");
         List<String[]> pairs = new ArrayList<>();
         for (String t : r.config().baselines()) {
@@ -178,7 +186,7 @@ public final class BenchReport {
             StringBuilder row = new StringBuilder("| " + s.name() + " |");
             for (String[] p : pairs) {
                 OptionalDouble rt = ratio(p[0], p[1], s, x -> x.details().report().roundTripsPerSecond());
-                OptionalDouble cpu = ratio(p[1], p[0], s, BenchResults.LoadRow::serverCpuMicrosPerRoundTrip);
+                OptionalDouble cpu = ratio(p[0], p[1], s, BenchResults.LoadRow::serverCpuMicrosPerRoundTrip);
                 row.append(rt.isPresent() ? String.format(Locale.ROOT, " %.2fx rt/s, %.2fx CPU |", rt.getAsDouble(),
                         cpu.orElse(Double.NaN)) : " - |");
             }
@@ -240,15 +248,28 @@ public final class BenchReport {
                     e.threadsPerConnection(), bytes(e.rssPerConnectionBytes()), bytes(e.heapPerConnectionBytes()),
                     times(o.rssPerConnectionBytes(), e.rssPerConnectionBytes()));
         }
+        OptionalDouble oioMany = many.map(s -> ratio("echoport oio", "echoport epoll", s, rts))
+                .orElse(OptionalDouble.empty());
         many.ifPresent(s -> {
-            OptionalDouble q = ratio("echoport oio", "echoport epoll", s, rts);
             OptionalDouble cpu = ratio("echoport oio", "echoport epoll", s,
                     BenchResults.LoadRow::serverCpuMicrosPerRoundTrip);
-            if (q.isPresent()) {
+            if (oioMany.isPresent()) {
                 line("Under load (%s) oio served %.2fx epoll's round trips/s at %.2fx its CPU per round trip.",
-                        manyName, q.getAsDouble(), cpu.orElse(Double.NaN));
+                        manyName, oioMany.getAsDouble(), cpu.orElse(Double.NaN));
             }
         });
+        OptionalDouble oioOne = single().map(s -> ratio("echoport oio", "echoport epoll", s, rts))
+                .orElse(OptionalDouble.empty());
+        boolean memoryWaste = oio.isPresent() && epoll.isPresent() && oio.get().threadsPerConnection() >= 0.9
+                && oio.get().rssPerConnectionBytes() >= 2 * epoll.get().rssPerConnectionBytes();
+        if (oio.isPresent() && epoll.isPresent()) {
+            line("Verdict: **%s** for memory and threads%s%s", memoryWaste ? "confirmed" : "not confirmed",
+                    oioMany.isPresent() ? String.format(Locale.ROOT, ", %s for throughput with many connections"
+                            + " (%.2fx)", verdict(oioMany.getAsDouble(), false), oioMany.getAsDouble()) : "",
+                    oioOne.isPresent() ? String.format(Locale.ROOT, "; with a single connection a dedicated"
+                            + " blocking thread was %s (%.2fx epoll).", oioOne.getAsDouble() >= 0.85
+                            ? "no worse" : "slower too", oioOne.getAsDouble()) : ".");
+        }
         line("");
 
         line("**2. \"select is the least efficient model.\"** Java's `nio` selector is the `select`/`WSAEventSelect`"
@@ -262,6 +283,13 @@ public final class BenchReport {
                 line("On %s nio served %.2fx epoll's round trips/s (%.2fx its CPU per round trip)%s.", manyName,
                         ne.getAsDouble(), cpu.orElse(Double.NaN), no.isPresent()
                                 ? String.format(Locale.ROOT, " and %.2fx oio's", no.getAsDouble()) : "");
+                boolean nioLeast = ne.getAsDouble() < 0.85 && (no.isEmpty() || no.getAsDouble() < 1);
+                line("Verdict: **%s**: %s", nioLeast ? "confirmed" : "not borne out here", nioLeast
+                        ? "the selector model was the slowest measured."
+                        : "the JDK selector is " + verdict(ne.getAsDouble(), true) + " native epoll, and the least"
+                        + " efficient model measured was thread-per-connection"
+                        + (no.isPresent() ? String.format(Locale.ROOT, " (nio %.2fx oio)", no.getAsDouble()) : "")
+                        + ".");
             }
         });
         line("");
@@ -276,6 +304,10 @@ public final class BenchReport {
             if (q.isPresent()) {
                 line("On %s io_uring served %.2fx epoll's round trips/s at %.2fx its CPU per round trip.", manyName,
                         q.getAsDouble(), cpu.orElse(Double.NaN));
+                line("Verdict: **%s**: completion was %s readiness with thousands of connections on few threads,"
+                                + " and both served them with a handful of threads where oio needed one each.",
+                        q.getAsDouble() >= 1.15 ? "confirmed" : q.getAsDouble() >= 0.85 ? "a tie here"
+                                : "not confirmed", verdict(q.getAsDouble(), true));
             }
         });
         Optional<BenchResults.IdleRow> uring = r.idle(ServerKind.ECHOPORT, "io_uring");
@@ -295,6 +327,21 @@ public final class BenchReport {
     }
 
     // --- helpers ---
+
+    /** How a ratio reads on a machine this noisy: within 0.85-1.15x is a tie. */
+    private static String verdict(double ratio, boolean comparative) {
+        if (ratio >= 1.15) {
+            return comparative ? String.format(Locale.ROOT, "ahead of (%.2fx)", ratio) : "not confirmed";
+        }
+        if (ratio >= 0.85) {
+            return comparative ? String.format(Locale.ROOT, "level with (%.2fx)", ratio) : "a tie";
+        }
+        return comparative ? String.format(Locale.ROOT, "behind (%.2fx)", ratio) : "confirmed";
+    }
+
+    private Optional<Scenario> single() {
+        return loadScenarios().stream().filter(s -> s.connections() == 1).findFirst();
+    }
 
     private List<String> servers() {
         Set<String> s = new LinkedHashSet<>();

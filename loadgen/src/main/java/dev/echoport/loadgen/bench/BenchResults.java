@@ -9,9 +9,9 @@ import java.util.Optional;
 public record BenchResults(BenchConfig config, MachineInfo machine, List<LoadRow> loads, List<IdleRow> idles,
         List<String> failures, double elapsedSeconds) {
 
-    /** One load scenario against one server. */
+    /** One load scenario against one server: the median round (by round trips/s) and every round's rate. */
     public record LoadRow(ServerKind kind, String transport, Scenario scenario, RunDetails details,
-            double serverCpuSeconds, long serverThreads) {
+            double serverCpuSeconds, long serverThreads, List<Double> roundRates) {
         /** Server CPU microseconds per round trip: efficiency that a shared, noisy machine does not distort much. */
         public double serverCpuMicrosPerRoundTrip() {
             // The CPU was sampled around warm-up and measured window together: divide by all their round trips.

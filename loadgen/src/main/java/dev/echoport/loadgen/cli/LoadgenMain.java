@@ -170,13 +170,10 @@ public final class LoadgenMain implements Callable<Integer> {
 
         @Override
         public void progress(Progress p) {
-            double rt = 0;
-            double mb = 0;
-            if (last != null) {
-                double dt = p.elapsedSeconds() - last.elapsedSeconds();
-                rt = (p.roundTrips() - last.roundTrips()) / dt;
-                mb = (p.bytesReceived() - last.bytesReceived()) / 1e6 / dt;
-            }
+            Progress from = last != null ? last : new Progress(0, "", 0, 0, 0, 0, 0); // first line: since start
+            double dt = Math.max(1e-3, p.elapsedSeconds() - from.elapsedSeconds());
+            double rt = (p.roundTrips() - from.roundTrips()) / dt;
+            double mb = (p.bytesReceived() - from.bytesReceived()) / 1e6 / dt;
             last = p;
             err.print("\r\033[K" + ReportText.progress(p, rt, mb));
             err.flush();

@@ -63,6 +63,7 @@ class QuickBenchTest {
             assertThat(r.latency().p50Micros()).isLessThanOrEqualTo(r.latency().p99Micros());
             assertThat(r.latency().p99Micros()).isLessThanOrEqualTo(r.latency().maxMicros());
             assertThat(row.serverCpuSeconds()).isPositive();
+            assertThat(row.roundRates()).hasSize(config.rounds()).contains(r.roundTripsPerSecond());
             assertThat(report).contains(String.format(Locale.ROOT, "| %s | %s | %,.0f |", row.scenario().name(),
                     row.server(), r.roundTripsPerSecond()));
         }
