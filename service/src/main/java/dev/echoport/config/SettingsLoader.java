@@ -50,7 +50,7 @@ public final class SettingsLoader {
         Optional<Path> f = file.or(() -> Optional.ofNullable(System.getProperty("config.file")).map(Path::of));
         if (f.isPresent()) {
             Path p = f.get();
-            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            if (Files.isDirectory(p) || !Files.isReadable(p)) {
                 throw new SettingsException("config.file", "config file " + p + ": not found or not readable");
             }
             try {
