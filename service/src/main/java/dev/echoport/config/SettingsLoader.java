@@ -69,7 +69,7 @@ public final class SettingsLoader {
             merged = ConfigFactory.defaultOverrides()
                     .withFallback(ConfigFactory.parseResources(SettingsLoader.class, "/echoport-env.conf"))
                     .withFallback(fileLayer)
-                    .withFallback(ConfigFactory.defaultReference())
+                    .withFallback(defaults())
                     .resolve();
         } catch (ConfigException e) {
             throw new SettingsException(ROOT, "config: " + e.getMessage());
@@ -133,9 +133,12 @@ public final class SettingsLoader {
                 new Settings.Metrics(commonTags(r)));
     }
 
-    /** reference.conf alone, resolved: every default. */
+    /**
+     * reference.conf alone, resolved: every default. Not {@code ConfigFactory.defaultReference()}, which folds in JVM
+     * system properties and would make any {@code -Dechoport.x} look like a known key.
+     */
     public static Config defaults() {
-        return ConfigFactory.defaultReference().resolve();
+        return ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "reference.conf").resolve();
     }
 
     private static TransportSelection transport(ConfigReader r) {
