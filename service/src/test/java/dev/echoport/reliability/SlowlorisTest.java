@@ -86,6 +86,9 @@ class SlowlorisTest {
             for (int i = 0; i < n; i++) {
                 silent.add(Clients.connect(rs.address()));
             }
+            assertThat(RunningServer.await(() -> rs.server().counts().active() == n, 10_000))
+                    .as("silent connections admitted: %d of %d, %s", rs.server().counts().active(), n, transport)
+                    .isTrue();
             try (Socket active = Clients.connect(rs.address())) {
                 assertThat(RunningServer.await(() -> rs.server().counts().active() == n + 1, 10_000)).isTrue();
                 try (Socket over = Clients.connect(rs.address())) {
