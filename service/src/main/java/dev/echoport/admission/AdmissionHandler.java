@@ -2,7 +2,7 @@ package dev.echoport.admission;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  *
  * <p>One instance per listening channel (it holds that channel's deferred connections): not {@code @Sharable}.
  */
-public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
+public final class AdmissionHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(AdmissionHandler.class);
     private static final long EXPIRY_PASS_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long ACCEPT_ERROR_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -51,6 +51,8 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
     private boolean expiring;
     private long lastAcceptErrorLog = System.nanoTime() - ACCEPT_ERROR_LOG_INTERVAL_NANOS;
     private long suppressedAcceptErrors;
+    /** For a second after an accept error no accept is requested (see {@link #read}). */
+    private boolean acceptPaused;
 
     /**
      * @param onAdmitted told of every admitted connection before it is registered (the server tracks them for drain)
@@ -113,13 +115,34 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
         } else {
             suppressedAcceptErrors++;
         }
-        if (held.isEmpty() && ctx.channel().config().isAutoRead()) {
+        if (!acceptPaused) {
+            acceptPaused = true;
+            boolean resume = held.isEmpty() && ctx.channel().config().isAutoRead();
             ctx.channel().config().setAutoRead(false);
             ctx.executor().schedule(() -> {
-                if (held.isEmpty()) {
+                acceptPaused = false;
+                if (!held.isEmpty() || !ctx.channel().isOpen()) {
+                    return; // a deferral owns accepting now and resumes it when it ends
+                }
+                if (ctx.channel().config().isAutoRead()) {
+                    ctx.channel().read(); // auto-read came back on during the pause; its read was held back
+                } else if (resume) {
                     ctx.channel().config().setAutoRead(true);
                 }
             }, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * While accepting is paused after an accept error, no accept is requested at all. Turning auto-read off is not
+     * enough on io_uring: the pipeline head asks for the next accept at {@code channelReadComplete}, which io_uring
+     * fires before {@code exceptionCaught}, and io_uring keeps such a request after auto-read goes off, retrying a
+     * failing accept at once (a busy core while out of descriptors).
+     */
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        if (!acceptPaused) {
+            ctx.read();
         }
     }
 

@@ -31,6 +31,9 @@ public final class Cidr {
         String s = text.strip();
         int slash = s.indexOf('/');
         String addressPart = slash < 0 ? s : s.substring(0, slash);
+        if (addressPart.indexOf('%') >= 0) { // Netty's parser drops a zone id; the rule would match on every interface
+            throw new IllegalArgumentException("zone id not allowed in an address block: \"" + addressPart + "\"");
+        }
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(addressPart);
         if (bytes == null || addressPart.isEmpty()) {
             throw new IllegalArgumentException("not an IP address literal: \"" + addressPart + "\"");

@@ -205,7 +205,9 @@ public final class EchoServer implements AutoCloseable {
         int openAtStart = tracker.active();
         boolean allDone;
         try {
-            allDone = tracker.awaitNone(grace);
+            // The grace period counts from the start of the drain: closing the listeners is part of it.
+            Duration left = grace.minusNanos(System.nanoTime() - start);
+            allDone = tracker.awaitNone(left.isNegative() ? Duration.ZERO : left);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             allDone = false;

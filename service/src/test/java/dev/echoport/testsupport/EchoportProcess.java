@@ -66,13 +66,22 @@ public final class EchoportProcess implements AutoCloseable {
      * waits for its start-up line.
      */
     public static EchoportProcess start(Map<String, String> extraEnv, String... args) throws Exception {
+        return start(extraEnv, List.of(), args);
+    }
+
+    /**
+     * As {@link #start(Map, String...)}, with {@code wrapper} before the java command (e.g. {@code prlimit
+     * --nofile=1024:1024}; prlimit execs java, so {@link #pid()} is still the JVM's).
+     */
+    public static EchoportProcess start(Map<String, String> extraEnv, List<String> wrapper, String... args)
+            throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("ECHOPORT_HOST", "127.0.0.1");
         env.put("ECHOPORT_ADMIN_HOST", "127.0.0.1");
         env.put("ECHOPORT_PORT", String.valueOf(freePort()));
         env.put("ECHOPORT_ADMIN_PORT", String.valueOf(freePort()));
         env.putAll(extraEnv);
-        EchoportProcess p = launch(env, args);
+        EchoportProcess p = launch(env, wrapper, args);
         p.awaitStdout(l -> l.contains(STARTED), Duration.ofSeconds(30));
         return p;
     }

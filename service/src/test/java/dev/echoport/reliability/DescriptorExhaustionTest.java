@@ -1,0 +1,107 @@
+package dev.echoport.reliability;
+
+import dev.echoport.testsupport.Clients;
+import dev.echoport.testsupport.EchoportProcess;
+import dev.echoport.testsupport.RunningServer;
+import dev.echoport.transport.Transport;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static dev.echoport.testsupport.Transports.assumeAvailable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The service under {@code prlimit --nofile=1024:1024} with max-connections 5,000: once out of descriptors it does not
+ * spin on accept (CPU near idle), logs at most one line a second, and accepts again as soon as descriptors free.
+ */
+class DescriptorExhaustionTest {
+    private static final Logger log = LoggerFactory.getLogger(DescriptorExhaustionTest.class);
+    static final int NOFILE = 1024;
+    static final int CLIENTS = 1_100;
+    static final long WINDOW_MILLIS = 3_000;
+    /** "Near idle": under a tenth of one core over the window. */
+    static final double MAX_CORES = 0.10;
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void out_of_descriptors_the_server_idles_logs_once_a_second_and_recovers(Transport transport) throws Exception {
+        assumeAvailable(transport);
+        // Open bugs found by this test (docs/reliability.md, "Open findings"); skipped so that CI stays meaningful for
+        // the transports that pass, and re-enabled with -Dechoport.reliability.known-bugs=true.
+        if (!Boolean.getBoolean("echoport.reliability.known-bugs")) {
+            assumeTrue(transport != Transport.IO_URING, "KNOWN BUG: io_uring re-arms a failing (EMFILE) accept "
+                    + "internally while accepting is paused: ~32,000 errors/s, ~0.14 core while out of descriptors");
+            assumeTrue(transport != Transport.OIO, "KNOWN BUG: oio does not accept again after an EMFILE pause");
+        }
+        long seed = Reliability.SEED;
+        List<Socket> clients = new ArrayList<>();
+        try (EchoportProcess p = EchoportProcess.start(Map.of("ECHOPORT_TRANSPORT", transport.configName(),
+                "ECHOPORT_MAX_CONNECTIONS", "5000"), ChildJvm.nofile(NOFILE))) {
+            String pid = Long.toString(p.pid());
+            for (int i = 0; i < CLIENTS; i++) {
+                clients.add(Clients.connect(p.echoAddress())); // the kernel completes these; the server must accept
+            }
+            assertThat(RunningServer.await(() -> p.stdout().stream().anyMatch(l -> l.contains("accept failed")),
+                    10_000)).as("the server ran out of descriptors, %s: %s", transport, tail(p)).isTrue();
+            int fdsAtLimit = Reliability.openFds(pid);
+            long linesBefore = acceptFailedLines(p);
+            long ticks0 = Reliability.cpuTicks(pid);
+            long t0 = System.nanoTime();
+            Thread.sleep(WINDOW_MILLIS); // the measurement window: CPU time is only visible over time
+            long ticks1 = Reliability.cpuTicks(pid);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long lines = acceptFailedLines(p) - linesBefore;
+            double cores = (ticks1 - ticks0) / (double) Reliability.CLOCK_TICKS / seconds;
+
+            // Free descriptors: close 300 clients; the server accepts again (backlog first, then a new connection).
+            for (int i = 0; i < 300; i++) {
+                clients.remove(clients.size() - 1).close();
+            }
+            long t1 = System.nanoTime();
+            boolean resumed = false;
+            String ctx = transport + " seed " + seed + "; " + tail(p);
+            while (!resumed && System.nanoTime() - t1 < 10_000_000_000L) {
+                try (Socket s = Clients.connect(p.echoAddress())) {
+                    s.setSoTimeout(3_000);
+                    byte[] msg = Clients.randomBytes(32, seed);
+                    resumed = java.util.Arrays.equals(Clients.roundTrip(s, msg), msg);
+                } catch (IOException notYet) {
+                    // still out of descriptors, or this one was the backlog's overflow; try again
+                }
+            }
+            long resumeMillis = (System.nanoTime() - t1) / 1_000_000;
+            log.info("FIGURE fd-exhaustion {}: nofile {}, {} client connections, server fds at limit {}; over {} ms "
+                            + "out of descriptors: CPU {} cores, {} 'accept failed' lines; accepting again {} ms after "
+                            + "300 clients closed", transport, NOFILE, CLIENTS, fdsAtLimit, WINDOW_MILLIS,
+                    String.format("%.3f", cores), lines, resumeMillis);
+            assertThat(cores).as("CPU (cores) while out of descriptors, %s", ctx).isLessThan(MAX_CORES);
+            assertThat(lines).as("'accept failed' lines in %d ms, %s", WINDOW_MILLIS, ctx)
+                    .isLessThanOrEqualTo(WINDOW_MILLIS / 1000 + 1);
+            assertThat(resumed).as("accepting resumed after descriptors freed, %s", ctx).isTrue();
+        } finally {
+            for (Socket s : clients) {
+                s.close();
+            }
+        }
+    }
+
+    private static long acceptFailedLines(EchoportProcess p) {
+        return p.stdout().stream().filter(l -> l.contains("accept failed") || l.contains("Failed to create a new "
+                + "channel") || l.contains("Too many open files")).count();
+    }
+
+    private static String tail(EchoportProcess p) {
+        List<String> out = p.stdout();
+        return "last stdout lines: " + out.subList(Math.max(0, out.size() - 3), out.size()) + " stderr: "
+                + p.stderr().subList(0, Math.min(3, p.stderr().size()));
+    }
+}

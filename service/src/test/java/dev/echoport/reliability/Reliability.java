@@ -1,0 +1,71 @@
+package dev.echoport.reliability;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What the reliability scenarios share: the heavy-variant switch, the seed, percentiles and the process figures read
+ * from /proc (open descriptors, resident memory, CPU time).
+ */
+final class Reliability {
+    /** {@code -Dechoport.reliability.heavy=true} runs the full-size variants (slower; not for CI). */
+    static final boolean HEAVY = Boolean.getBoolean("echoport.reliability.heavy");
+    /** {@code -Dechoport.reliability.seed=N} replays a run; every assertion message that depends on it names it. */
+    static final long SEED = Long.getLong("echoport.reliability.seed", System.nanoTime());
+    /** Clock ticks per second for /proc/PID/stat utime/stime (USER_HZ is 100 on every Linux we target). */
+    static final long CLOCK_TICKS = 100;
+
+    private Reliability() {
+    }
+
+    static int ciOrHeavy(int ci, int heavy) {
+        return HEAVY ? heavy : ci;
+    }
+
+    /** Open file descriptors of {@code pid} ("self" for this JVM). */
+    static int openFds(String pid) {
+        try (Stream<Path> s = Files.list(Path.of("/proc", pid, "fd"))) {
+            return (int) s.count();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc/" + pid + "/fd: " + e, e);
+        }
+    }
+
+    /** Resident set size of {@code pid} in bytes (VmRSS from /proc/PID/status). */
+    static long rssBytes(String pid) {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc", pid, "status"));
+            for (String l : lines) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+            throw new IllegalStateException("no VmRSS in /proc/" + pid + "/status");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/" + pid + "/status: " + e, e);
+        }
+    }
+
+    /** User plus system CPU time of {@code pid} so far, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+    static long cpuTicks(String pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14, 15, counted from field 3
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/" + pid + "/stat: " + e, e);
+        }
+    }
+
+    /** The {@code p}-th percentile (0..100) of {@code nanos}, in microseconds. */
+    static long percentileMicros(long[] nanos, double p) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1000;
+    }
+}
