@@ -47,7 +47,7 @@ class ProtocolModesTest {
             assertThat(trustAll.status).as(trustAll.err).isZero();
 
             Run distrust = run("--port", port, "--tls", "--tls-ca", dir.resolve("other.crt").toString(), "-c", "1",
-                    "-n", "10", "--json");
+                    "-d", "500ms", "--json");
             assertThat(distrust.status).isEqualTo(ExitCodes.CONNECTION_ERRORS);
             assertThat(es.protocolMetrics()).isNotNull();
         }
