@@ -250,11 +250,6 @@ public final class AdmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Number of connections held by a deferral right now (for tests and the drain). */
-    int heldCount() {
-        return held.size();
-    }
-
     private record Held(Channel channel, long heldAt) {
     }
 }

@@ -50,7 +50,7 @@ public final class SettingsLoader {
         Optional<Path> f = file.or(() -> Optional.ofNullable(System.getProperty("config.file")).map(Path::of));
         if (f.isPresent()) {
             Path p = f.get();
-            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            if (Files.isDirectory(p) || !Files.isReadable(p)) {
                 throw new SettingsException("config.file", "config file " + p + ": not found or not readable");
             }
             try {
@@ -69,7 +69,7 @@ public final class SettingsLoader {
             merged = ConfigFactory.defaultOverrides()
                     .withFallback(ConfigFactory.parseResources(SettingsLoader.class, "/echoport-env.conf"))
                     .withFallback(fileLayer)
-                    .withFallback(ConfigFactory.defaultReference())
+                    .withFallback(defaults())
                     .resolve();
         } catch (ConfigException e) {
             throw new SettingsException(ROOT, "config: " + e.getMessage());
@@ -133,9 +133,12 @@ public final class SettingsLoader {
                 new Settings.Metrics(commonTags(r)), ProtocolSettingsReader.read(r, server, adminPort));
     }
 
-    /** reference.conf alone, resolved: every default. */
+    /**
+     * reference.conf alone, resolved: every default. Not {@code ConfigFactory.defaultReference()}, which folds in JVM
+     * system properties and would make any {@code -Dechoport.x} look like a known key.
+     */
     public static Config defaults() {
-        return ConfigFactory.defaultReference().resolve();
+        return ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "reference.conf").resolve();
     }
 
     private static TransportSelection transport(ConfigReader r) {

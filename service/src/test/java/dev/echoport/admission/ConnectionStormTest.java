@@ -65,8 +65,7 @@ class ConnectionStormTest {
                             if (i % 2 == 0) {
                                 s.setSoLinger(false, 0);
                             }
-                            s.getOutputStream().write(1);
-                            int r = readOrRefused(s);
+                            int r = writeReadOrRefused(s);
                             if (r == 1) {
                                 echoed++;
                             } else {
@@ -102,9 +101,10 @@ class ConnectionStormTest {
         }
     }
 
-    /** 1 if the byte came back, 0 if the server refused the connection. */
-    private static int readOrRefused(Socket s) throws Exception {
+    /** 1 if the byte came back, 0 if the server refused the connection (a reset may surface on write or read). */
+    private static int writeReadOrRefused(Socket s) throws Exception {
         try {
+            s.getOutputStream().write(1);
             return s.getInputStream().read() == 1 ? 1 : 0;
         } catch (java.net.SocketException e) {
             return 0;

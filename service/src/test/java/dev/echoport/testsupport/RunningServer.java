@@ -16,8 +16,10 @@ public final class RunningServer implements AutoCloseable {
     private final EchoServer server;
     private final MeterRegistry registry = new SimpleMeterRegistry();
 
-    private RunningServer(Settings settings, Optional<AdmissionPolicy> policy) {
-        this.server = new EchoServer(settings, registry, policy).start();
+    private RunningServer(Settings settings, Optional<AdmissionPolicy> extraPolicy) {
+        this.server = extraPolicy.map(p -> new EchoServer(settings, registry, Optional.of(p)))
+                .orElseGet(() -> new EchoServer(settings, registry)) // honours admission.policy-class
+                .start();
     }
 
     public static RunningServer start(Settings settings) {
