@@ -101,9 +101,9 @@ public final class ProtocolMetrics {
                 .description("UDP datagrams received").register(registry);
         FunctionCounter.builder(UDP_DATAGRAMS_SENT, udpOut, LongAdder::sum)
                 .description("UDP echo datagrams sent").register(registry);
-        FunctionCounter.builder(UDP_BYTES_RECEIVED, udpBytesIn, LongAdder::sum).baseUnit("bytes")
+        FunctionCounter.builder(UDP_BYTES_RECEIVED, udpBytesIn, LongAdder::sum)
                 .description("UDP payload bytes received").register(registry);
-        FunctionCounter.builder(UDP_BYTES_SENT, udpBytesOut, LongAdder::sum).baseUnit("bytes")
+        FunctionCounter.builder(UDP_BYTES_SENT, udpBytesOut, LongAdder::sum)
                 .description("UDP payload bytes echoed").register(registry);
         for (UdpDrop d : UdpDrop.values()) {
             udpDrops.put(d, Counter.builder(UDP_DROPPED).tag("reason", d.label())

@@ -15,42 +15,42 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /** A throwaway CA and certificates made at test time, written as the PEM files echoport reads. */
-final class TestPki {
+public final class TestPki {
     private TestPki() {
     }
 
-    static X509Bundle ca(String name) throws Exception {
+    public static X509Bundle ca(String name) throws Exception {
         return new CertificateBuilder().subject("CN=" + name).setIsCertificateAuthority(true).ecp256()
                 .notBefore(Instant.now().minus(1, ChronoUnit.DAYS)).notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
                 .buildSelfSigned();
     }
 
-    static X509Bundle server(X509Bundle ca, String cn) throws Exception {
+    public static X509Bundle server(X509Bundle ca, String cn) throws Exception {
         return new CertificateBuilder().subject("CN=" + cn).ecp256().addSanIpAddress("127.0.0.1")
                 .addSanDnsName("localhost").addExtendedKeyUsageServerAuth()
                 .notBefore(Instant.now().minus(1, ChronoUnit.DAYS)).notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
                 .buildIssuedBy(ca);
     }
 
-    static X509Bundle client(X509Bundle ca, String cn) throws Exception {
+    public static X509Bundle client(X509Bundle ca, String cn) throws Exception {
         return new CertificateBuilder().subject("CN=" + cn).ecp256().addExtendedKeyUsageClientAuth()
                 .notBefore(Instant.now().minus(1, ChronoUnit.DAYS)).notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
                 .buildIssuedBy(ca);
     }
 
     /** Writes (or atomically replaces) {@code dir/server.crt} and {@code dir/server.key}. */
-    static void writeServerFiles(X509Bundle server, Path dir) throws IOException {
+    public static void writeServerFiles(X509Bundle server, Path dir) throws IOException {
         replace(dir.resolve("server.crt"), server.getCertificatePathPEM());
         replace(dir.resolve("server.key"), server.getPrivateKeyPEM());
     }
 
-    static Path writeCa(X509Bundle ca, Path dir) throws IOException {
+    public static Path writeCa(X509Bundle ca, Path dir) throws IOException {
         Path p = dir.resolve("ca.crt");
         replace(p, ca.getCertificatePEM());
         return p;
     }
 
-    static String settings(Path dir, String... more) {
+    public static String settings(Path dir, String... more) {
         StringBuilder s = new StringBuilder("tls { enabled = true, port = 0, certificate = \"" + dir.resolve("server.crt")
                 + "\", private-key = \"" + dir.resolve("server.key") + "\" }");
         for (String m : more) {
@@ -60,7 +60,7 @@ final class TestPki {
     }
 
     /** A client socket that trusts {@code ca} (and presents {@code clientCert} if not null). */
-    static SSLSocket connect(InetSocketAddress to, X509Bundle ca, X509Bundle clientCert) throws Exception {
+    public static SSLSocket connect(InetSocketAddress to, X509Bundle ca, X509Bundle clientCert) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         KeyManager[] km = clientCert == null ? null : clientCert.toKeyManagerFactory().getKeyManagers();
         ctx.init(km, ca.toTrustManagerFactory().getTrustManagers(), null);
