@@ -416,7 +416,8 @@ public final class BenchReport {
         line("The same echoport process (echoport %s) serves plain TCP, TLS (JDK provider, TLS 1.3, an ECDSA P-256"
                 + " certificate made for the run) and UDP (the per-source rate limit lifted); loadgen drives each with"
                 + " the same shape (`--tls`, `--udp`; UDP: one datagram in flight per socket, a blocking socket per"
-                + " thread), every echoed byte verified. Median of %d round%s.", r.protocols().get(0).transport(),
+                + " thread), every echoed byte verified. After one unrecorded warm-up run of TLS and UDP (their code is cold until then),"
+                + " median of %d round%s.", r.protocols().get(0).transport(),
                 r.config().rounds(), r.config().rounds() == 1 ? "" : "s");
         line("");
         line("| shape | protocol | round trips/s | MB/s each way | p50 us | p99 us | server CPU us/rt | vs TCP (rt/s)"
