@@ -55,7 +55,8 @@ public final class Echoport implements AutoCloseable {
         log.info("echoport {} started: {}; echo on {}{}; admin on {}; {}", Version.get(),
                 settings.server().transport().describe(),
                 settings.server().host() + ":" + server.port(),
-                settings.server().listeners() > 1 ? " (" + settings.server().listeners() + " listeners)" : "",
+                (settings.server().listeners() > 1 ? " (" + settings.server().listeners() + " listeners)" : "")
+                        + describeProtocols(),
                 admin.map(a -> settings.admin().host() + ":" + a.localAddress().getPort()).orElse("disabled"),
                 describeLimits(server.rules()));
         return this;
@@ -100,6 +101,12 @@ public final class Echoport implements AutoCloseable {
         if (!next.policyClass().equals(settings.policyClass())) {
             ignored.add("admission.policy-class");
         }
+        if (next.protocols().tls().enabled()) {
+            server.reloadTls(); // certificate files may have been replaced in place (same paths)
+        }
+        if (!next.protocols().equals(settings.protocols())) {
+            ignored.add("proxy-protocol, tls or udp settings");
+        }
         AdmissionRules before = server.rules();
         server.updateRules(next.admission());
         log.info("reloaded admission rules: {} (was: {}){}", describeLimits(server.rules()), describeLimits(before),
@@ -125,6 +132,14 @@ public final class Echoport implements AutoCloseable {
         admin.ifPresent(AdminServer::close);
         gcMetrics.close();
         registry.close();
+    }
+
+    private String describeProtocols() {
+        var p = settings.protocols();
+        return (p.proxy().enabled() ? ", PROXY protocol " + p.proxy().mode().name().toLowerCase(java.util.Locale.ROOT)
+                + " from " + p.proxy().trustedProxies() : "")
+                + (server.tlsPort() > 0 ? ", TLS on " + settings.server().host() + ":" + server.tlsPort() : "")
+                + (server.udpPort() > 0 ? ", UDP on " + settings.server().host() + ":" + server.udpPort() : "");
     }
 
     static String describeLimits(AdmissionRules r) {

@@ -17,7 +17,13 @@ public final class LoadGenerator {
 
     /** {@link #run} with its explanation; {@code progress} (may be null) hears from the run once a second. */
     public static RunDetails runDetailed(LoadOptions options, ProgressListener progress) throws InterruptedException {
-        try (LoadSession session = new LoadSession(options)) {
+        return runDetailed(options, progress, null);
+    }
+
+    /** {@link #runDetailed(LoadOptions, ProgressListener)} over TLS when {@code tls} is not null. */
+    public static RunDetails runDetailed(LoadOptions options, ProgressListener progress,
+                                         io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+        try (LoadSession session = new LoadSession(options, tls)) {
             session.open();
             return session.drive(progress);
         }

@@ -56,6 +56,7 @@ public final class LoadSession implements AutoCloseable {
     private static final int PHASE_STOPPED = 3;
 
     private final LoadOptions options;
+    private final io.netty.handler.ssl.SslContext tls;
     private final Transport transport;
     private final int threads;
     private final EventLoopGroup group;
@@ -79,6 +80,12 @@ public final class LoadSession implements AutoCloseable {
 
     /** Resolves the client transport and creates its event loops; throws IllegalArgumentException for bad options. */
     public LoadSession(LoadOptions options) {
+        this(options, null);
+    }
+
+    /** @param tls when not null, every connection speaks TLS with this client context (echo verified in plain text) */
+    public LoadSession(LoadOptions options, io.netty.handler.ssl.SslContext tls) {
+        this.tls = tls;
         this.options = options.validate();
         this.transport = ClientTransport.resolve(options.transport());
         this.threads = ClientTransport.threads(transport, options);
@@ -115,6 +122,9 @@ public final class LoadSession implements AutoCloseable {
                             index = connectIndex++;
                         }
                         LoopStats stats = loopStats.computeIfAbsent(ch.eventLoop(), l -> new LoopStats());
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc(), options.host(), options.port()));
+                        }
                         ch.pipeline().addLast(new ConnectionHandler(LoadSession.this, stats, pattern, index));
                     }
                 });

@@ -15,7 +15,11 @@ public enum RejectReason {
     /** A user-supplied {@link AdmissionPolicy} refused it. */
     POLICY,
     /** The server began draining while the connection was still deferred. */
-    SHUTDOWN;
+    SHUTDOWN,
+    /** A PROXY protocol header (or, with proxy-protocol = required, any connection) from outside trusted-proxies. */
+    UNTRUSTED_PROXY,
+    /** With PROXY protocol on: the header was invalid, or did not arrive within proxy-protocol-timeout. */
+    PROXY_HEADER;
 
     /** The metric label value: "max_connections", "max_per_ip", ... */
     public String label() {

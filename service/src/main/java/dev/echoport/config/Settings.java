@@ -12,7 +12,14 @@ import java.util.Optional;
  * meaning and default). Immutable: nothing reads HOCON after this is built.
  */
 public record Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass,
-                       Echo echo, Duration shutdownGracePeriod, Admin admin, Metrics metrics) {
+                       Echo echo, Duration shutdownGracePeriod, Admin admin, Metrics metrics,
+                       ProtocolSettings protocols) {
+
+    /** Settings with PROXY protocol, TLS and UDP off. */
+    public Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass, Echo echo,
+                    Duration shutdownGracePeriod, Admin admin, Metrics metrics) {
+        this(server, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, ProtocolSettings.off());
+    }
 
     /**
      * @param host      address to listen on
@@ -57,26 +64,30 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
     }
 
     public Settings withServer(Server s) {
-        return new Settings(s, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics);
+        return new Settings(s, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, protocols);
     }
 
     public Settings withAdmission(AdmissionRules a) {
-        return new Settings(server, socket, a, policyClass, echo, shutdownGracePeriod, admin, metrics);
+        return new Settings(server, socket, a, policyClass, echo, shutdownGracePeriod, admin, metrics, protocols);
     }
 
     public Settings withEcho(Echo e) {
-        return new Settings(server, socket, admission, policyClass, e, shutdownGracePeriod, admin, metrics);
+        return new Settings(server, socket, admission, policyClass, e, shutdownGracePeriod, admin, metrics, protocols);
     }
 
     public Settings withAdmin(Admin a) {
-        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, a, metrics);
+        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, a, metrics, protocols);
     }
 
     public Settings withShutdownGracePeriod(Duration d) {
-        return new Settings(server, socket, admission, policyClass, echo, d, admin, metrics);
+        return new Settings(server, socket, admission, policyClass, echo, d, admin, metrics, protocols);
+    }
+
+    public Settings withProtocols(ProtocolSettings p) {
+        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, p);
     }
 
     public Settings withPolicyClass(Optional<String> p) {
-        return new Settings(server, socket, admission, p, echo, shutdownGracePeriod, admin, metrics);
+        return new Settings(server, socket, admission, p, echo, shutdownGracePeriod, admin, metrics, protocols);
     }
 }

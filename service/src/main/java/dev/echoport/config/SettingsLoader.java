@@ -130,7 +130,7 @@ public final class SettingsLoader {
         Settings.Admin admin = new Settings.Admin(adminPort != 0, r.nonEmptyString("admin.host"), adminPort);
 
         return new Settings(server, socket, admission, policyClass, echo, grace, admin,
-                new Settings.Metrics(commonTags(r)));
+                new Settings.Metrics(commonTags(r)), ProtocolSettingsReader.read(r, server, adminPort));
     }
 
     /**

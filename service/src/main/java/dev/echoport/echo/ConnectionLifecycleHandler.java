@@ -27,6 +27,16 @@ public final class ConnectionLifecycleHandler extends ChannelInboundHandlerAdapt
         this.metrics = metrics;
     }
 
+    /** The client address behind a PROXY protocol header, set when the header was read. */
+    public static final AttributeKey<java.net.SocketAddress> CLIENT_ADDRESS =
+            AttributeKey.valueOf("echoport.clientAddress");
+
+    /** The client's address for logs: from the PROXY protocol header if there was one, else the peer's. */
+    public static Object peer(Channel channel) {
+        java.net.SocketAddress client = channel.attr(CLIENT_ADDRESS).get();
+        return client != null ? client + " (via " + channel.remoteAddress() + ")" : channel.remoteAddress();
+    }
+
     /** Records why {@code channel} is being closed; the first cause set wins. */
     public static void markCause(Channel channel, CloseCause cause) {
         channel.attr(CLOSE_CAUSE).setIfAbsent(cause);
@@ -43,11 +53,11 @@ public final class ConnectionLifecycleHandler extends ChannelInboundHandlerAdapt
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (PeerErrors.isPeerCaused(cause)) {
             markCause(ctx.channel(), CloseCause.CLIENT);
-            log.debug("connection from {} ended by peer: {}", ctx.channel().remoteAddress(),
+            log.debug("connection from {} ended by peer: {}", peer(ctx.channel()),
                     PeerErrors.describe(cause));
         } else {
             markCause(ctx.channel(), CloseCause.ERROR);
-            log.warn("connection from {} closed on error: {}", ctx.channel().remoteAddress(),
+            log.warn("connection from {} closed on error: {}", peer(ctx.channel()),
                     PeerErrors.describe(cause), log.isDebugEnabled() ? cause : null);
         }
         ctx.close();

@@ -13,7 +13,15 @@ import dev.echoport.admission.RulesPolicy;
 import dev.echoport.config.Settings;
 import dev.echoport.echo.CloseCause;
 import dev.echoport.echo.ConnectionLifecycleHandler;
+import dev.echoport.admission.Decision;
+import dev.echoport.config.ProtocolSettings;
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.metrics.ProtocolMetrics;
+import dev.echoport.proxy.ProxyAdmissionHandler;
+import dev.echoport.tls.ReloadingSslContext;
+import dev.echoport.udp.UdpEchoHandler;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import dev.echoport.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -68,6 +76,11 @@ public final class EchoServer implements AutoCloseable {
     private EventLoopGroup acceptGroup;
     private EventLoopGroup ioGroup;
     private volatile ServerState state = ServerState.NEW;
+    private final ProtocolMetrics protocolMetrics;
+    private ReloadingSslContext tlsContext;
+    private Channel tlsListener;
+    private Channel udpChannel;
+    private EventLoopGroup udpGroup;
 
     /** A server with the built-in rules and, if {@code settings} names one, the configured policy class. */
     public EchoServer(Settings settings, MeterRegistry registry) {
@@ -85,6 +98,7 @@ public final class EchoServer implements AutoCloseable {
         metrics.bindServer(tracker, settings.server().transport(), rulesPolicy::rules,
                 settings.echo().writeBufferHighWatermark());
         metrics.bindPendingEchoBytes(this::pendingEchoBytes);
+        this.protocolMetrics = new ProtocolMetrics(registry);
     }
 
     /** Binds every listener. On failure everything opened so far is closed again before the exception leaves. */
@@ -109,13 +123,15 @@ public final class EchoServer implements AutoCloseable {
         try {
             int port = s.port();
             for (int i = 0; i < s.listeners(); i++) {
-                ChannelFuture bind = bootstrap().bind(s.host(), port).awaitUninterruptibly();
+                ChannelFuture bind = bootstrap(null).bind(s.host(), port).awaitUninterruptibly();
                 if (!bind.isSuccess()) {
                     throw new BindFailedException("echoport.port", s.host(), port, bind.cause());
                 }
                 listeners.add(bind.channel());
                 port = ((InetSocketAddress) bind.channel().localAddress()).getPort(); // the rest share port 0's pick
             }
+            startTls();
+            startUdp();
         } catch (RuntimeException e) {
             state = ServerState.ACCEPTING; // let close() run its full course
             close();
@@ -125,9 +141,11 @@ public final class EchoServer implements AutoCloseable {
         return this;
     }
 
-    private ServerBootstrap bootstrap() {
+    /** @param tls the TLS context for the TLS listener; {@code null} for plain TCP */
+    private ServerBootstrap bootstrap(ReloadingSslContext tls) {
         Settings.Socket so = settings.socket();
         Settings.Echo echo = settings.echo();
+        ProtocolSettings.Proxy proxy = settings.protocols().proxy();
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)
                 .channel(transport.serverChannelClass())
@@ -136,8 +154,12 @@ public final class EchoServer implements AutoCloseable {
                 .handler(new ChannelInitializer<ServerChannel>() {
                     @Override
                     protected void initChannel(ServerChannel ch) {
-                        ch.pipeline().addLast(PipelineNames.ADMISSION, new AdmissionHandler(tracker, policy,
-                                rulesPolicy::rules, admissionObserver(), rejectionLog, connections::add));
+                        ch.pipeline().addLast(PipelineNames.ADMISSION, proxy.enabled()
+                                // the client address is known only after the header: decided per connection then
+                                ? new AdmissionHandler(new ConnectionTracker(), (peer, local, counts) -> Decision.ACCEPT,
+                                        rulesPolicy::rules, GATE_OBSERVER, rejectionLog, connections::add)
+                                : new AdmissionHandler(tracker, policy, rulesPolicy::rules, admissionObserver(),
+                                        rejectionLog, connections::add));
                     }
                 })
                 .childOption(ChannelOption.TCP_NODELAY, so.tcpNoDelay())
@@ -145,7 +167,9 @@ public final class EchoServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
-                .childHandler(new EchoChannelInitializer(echo, metrics, transport.isThreadPerConnection()));
+                .childHandler(new EchoChannelInitializer(echo, metrics, transport.isThreadPerConnection(),
+                        proxy.enabled() ? proxyAdmission(proxy) : null, tls, settings.protocols().tls(),
+                        protocolMetrics));
         if (so.reusePort()) {
             b.option(UnixChannelOption.SO_REUSEPORT, true);
         }
@@ -156,6 +180,94 @@ public final class EchoServer implements AutoCloseable {
             b.childOption(ChannelOption.SO_SNDBUF, so.sendBuffer());
         }
         return b;
+    }
+
+    /** The listener of a PROXY protocol port admits every connection; it is counted once its header is decided. */
+    private static final AdmissionObserver GATE_OBSERVER = new AdmissionObserver() {
+        @Override
+        public void accepted() {
+        }
+
+        @Override
+        public void rejected(RejectReason reason) {
+        }
+
+        @Override
+        public void deferred() {
+        }
+    };
+
+    private ProxyAdmissionHandler.Context proxyAdmission(ProtocolSettings.Proxy proxy) {
+        return new ProxyAdmissionHandler.Context(proxy, tracker, policy, rulesPolicy::rules, metrics::accepted,
+                reason -> {
+                    metrics.rejected(reason);
+                    rejectionLog.record(reason);
+                });
+    }
+
+    private void startTls() {
+        ProtocolSettings.Tls tls = settings.protocols().tls();
+        if (!tls.enabled()) {
+            return;
+        }
+        protocolMetrics.bindTls();
+        try {
+            tlsContext = new ReloadingSslContext(tls, protocolMetrics::tlsReload);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("echoport.tls.certificate: " + e.getMessage(), e);
+        }
+        ChannelFuture bind = bootstrap(tlsContext).bind(settings.server().host(), tls.port()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            throw new BindFailedException("echoport.tls.port", settings.server().host(), tls.port(), bind.cause());
+        }
+        tlsListener = bind.channel();
+        if (!tls.reloadCheckInterval().isZero()) {
+            long every = tls.reloadCheckInterval().toMillis();
+            housekeeping.scheduleWithFixedDelay(tlsContext::checkForChange, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void startUdp() {
+        ProtocolSettings.Udp udp = settings.protocols().udp();
+        if (!udp.enabled()) {
+            return;
+        }
+        // Its own single loop: one datagram socket is served by one thread on every transport (OIO included).
+        udpGroup = transport.newEventLoopGroup(1, "echoport-udp");
+        UdpEchoHandler handler = new UdpEchoHandler(udp, rulesPolicy::rules, protocolMetrics);
+        protocolMetrics.bindUdp(handler::trackedSources);
+        ChannelFuture bind = new Bootstrap()
+                .group(udpGroup)
+                .channel(transport.datagramChannelClass())
+                .option(ChannelOption.SO_REUSEADDR, settings.socket().reuseAddress())
+                // one byte over the limit shows a datagram was too large (the kernel truncates to the buffer)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
+                        Math.min(65536, udp.maxDatagramSize() + 1)))
+                .handler(handler)
+                .bind(settings.server().host(), udp.port()).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            throw new BindFailedException("echoport.udp.port", settings.server().host(), udp.port(), bind.cause());
+        }
+        udpChannel = bind.channel();
+    }
+
+    /** Reloads the TLS certificate files now (SIGHUP); false if TLS is off or the files did not load. */
+    public boolean reloadTls() {
+        return tlsContext != null && tlsContext.reload();
+    }
+
+    /** The TLS listener's port; -1 when TLS is off. */
+    public int tlsPort() {
+        return tlsListener == null ? -1 : ((InetSocketAddress) tlsListener.localAddress()).getPort();
+    }
+
+    /** The UDP listener's port; -1 when UDP is off. */
+    public int udpPort() {
+        return udpChannel == null ? -1 : ((InetSocketAddress) udpChannel.localAddress()).getPort();
+    }
+
+    public ProtocolMetrics protocolMetrics() {
+        return protocolMetrics;
     }
 
     private AdmissionObserver admissionObserver() {
@@ -186,6 +298,11 @@ public final class EchoServer implements AutoCloseable {
             case DEFER_TIMEOUT -> "no slot freed within defer-timeout " + r.deferTimeout().toMillis() + " ms";
             case POLICY -> "refused by admission policy " + policyName;
             case SHUTDOWN -> "still deferred when the server began draining";
+            case UNTRUSTED_PROXY -> "PROXY protocol from a source outside trusted-proxies "
+                    + settings.protocols().proxy().trustedProxies();
+            case PROXY_HEADER -> "invalid or missing PROXY protocol header (proxy-protocol = "
+                    + settings.protocols().proxy().mode().name().toLowerCase(java.util.Locale.ROOT) + ", timeout "
+                    + settings.protocols().proxy().timeout().toMillis() + " ms)";
         };
     }
 
@@ -201,6 +318,11 @@ public final class EchoServer implements AutoCloseable {
         long start = System.nanoTime();
         for (Channel l : listeners) {
             l.close().awaitUninterruptibly();
+        }
+        for (Channel l : new Channel[]{tlsListener, udpChannel}) {
+            if (l != null) {
+                l.close().awaitUninterruptibly();
+            }
         }
         int openAtStart = tracker.active();
         boolean allDone;
@@ -239,7 +361,7 @@ public final class EchoServer implements AutoCloseable {
         drain(Duration.ZERO);
         state = ServerState.CLOSED;
         List<io.netty.util.concurrent.Future<?>> stopping = new ArrayList<>();
-        for (EventLoopGroup g : new EventLoopGroup[]{acceptGroup, ioGroup}) {
+        for (EventLoopGroup g : new EventLoopGroup[]{acceptGroup, ioGroup, udpGroup}) {
             if (g != null) {
                 stopping.add(g.shutdownGracefully(0, LOOP_SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
             }

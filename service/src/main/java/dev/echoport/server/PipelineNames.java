@@ -4,8 +4,13 @@ package dev.echoport.server;
  * Names of echoport's pipeline handlers, in pipeline order.
  *
  * <p>Listening channel: {@link #ADMISSION} (then Netty's acceptor, which registers admitted connections).
- * <p>Each admitted connection, read top to bottom:
+ * <p>Each connection, read top to bottom:
  * <pre>
+ *   {@link #PROXY_DETECTOR}  proxy-protocol = optional: is there a PROXY header? (leaves once it knows)
+ *   {@link #PROXY_DECODER}   Netty's HAProxyMessageDecoder (leaves after the header)
+ *   {@link #PROXY_ADMISSION} admission by the header's client address; adds the handlers below once admitted
+ *   {@link #TLS}             Netty's SslHandler (TLS listener only)
+ *   {@link #TLS_HANDSHAKE}   counts the handshake, logs a failure in one line (leaves after it)
  *   {@link #LIFECYCLE}     records lifetime and close cause, turns exceptions into one log line
  *   {@link #IDLE_TIMEOUT}  closes silent connections (only when echo.idle-timeout &gt; 0)
  *   {@link #ECHO}          writes back what it reads, with backpressure and half-close
@@ -16,6 +21,11 @@ public final class PipelineNames {
     public static final String LIFECYCLE = "lifecycle";
     public static final String IDLE_TIMEOUT = "idle-timeout";
     public static final String ECHO = "echo";
+    public static final String PROXY_DETECTOR = "proxy-detector";
+    public static final String PROXY_DECODER = "proxy-decoder";
+    public static final String PROXY_ADMISSION = "proxy-admission";
+    public static final String TLS = "tls";
+    public static final String TLS_HANDSHAKE = "tls-handshake";
 
     private PipelineNames() {
     }

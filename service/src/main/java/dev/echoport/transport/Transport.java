@@ -149,6 +149,19 @@ public enum Transport {
         }
     }
 
+    /** The UDP channel class of this transport (OIO's blocking datagram socket included). */
+    @SuppressWarnings("deprecation")
+    public Class<? extends io.netty.channel.socket.DatagramChannel> datagramChannelClass() {
+        switch (this) {
+            case OIO: return io.netty.channel.socket.oio.OioDatagramChannel.class;
+            case NIO: return io.netty.channel.socket.nio.NioDatagramChannel.class;
+            case EPOLL: return io.netty.channel.epoll.EpollDatagramChannel.class;
+            case KQUEUE: return io.netty.channel.kqueue.KQueueDatagramChannel.class;
+            case IO_URING: return io.netty.channel.uring.IoUringDatagramChannel.class;
+            default: throw new AssertionError(this);
+        }
+    }
+
     /** Throws {@link TransportUnavailableException} with the cause when this transport cannot run here. */
     public Transport requireAvailable() {
         unavailabilityCause().ifPresent(t -> {

@@ -96,7 +96,24 @@ class SettingsTest {
             echoport.admin.port = 65536                    | echoport.admin.port = 65536: expected an integer from 0 to 65535
             echoport.metrics.common-tags.bad-name = x      | echoport.metrics.common-tags.bad-name: tag name must match
             echoport.metrics.common-tags = 3               | echoport.metrics.common-tags = 3: expected an object
-            echoport.max-connections = 5                   | echoport.max-connections: unknown key (known keys at echoport: admin, admission, echo, host, io-threads, listeners, metrics, port, shutdown, socket, transport)
+            echoport.proxy-protocol = always               | echoport.proxy-protocol = "always": expected one of off | optional | required
+            echoport.proxy-protocol = required             | echoport.trusted-proxies = []: must name at least one CIDR block when echoport.proxy-protocol is required
+            echoport.trusted-proxies = ["10.0.0.0/40"]     | echoport.trusted-proxies[0] = "10.0.0.0/40": prefix length 40 exceeds 32
+            echoport.proxy-protocol-timeout = 0s           | echoport.proxy-protocol-timeout = "0s": expected a duration from 10ms to 5m
+            echoport.tls.enabled = yes-please              | echoport.tls.enabled = "yes-please": expected true or false
+            echoport.tls.enabled = true                    | echoport.tls.certificate = "": required (a PEM file)
+            echoport.tls { enabled = true, certificate = "/no/such.crt", private-key = "/no/such.key" } | echoport.tls.certificate = "/no/such.crt": file not found or not readable
+            echoport.tls { enabled = true, certificate = "/etc/hostname", private-key = "/etc/hostname" } | echoport.tls.certificate = "/etc/hostname": cannot build a TLS context from tls.certificate and tls.private-key:
+            echoport.tls.client-auth = maybe               | echoport.tls.client-auth = "maybe": expected one of none | optional | require
+            echoport.tls.port = 65536                      | echoport.tls.port = 65536: expected an integer from 0 to 65535
+            echoport.tls.handshake-timeout = 1h            | echoport.tls.handshake-timeout = "1h": expected a duration from 10ms to 5m
+            echoport.udp.port = -1                         | echoport.udp.port = -1: expected an integer from 0 to 65535
+            echoport.udp.max-datagram-size = 65508         | echoport.udp.max-datagram-size = 65508: expected a size from 1 to 65507 bytes
+            echoport.udp.packets-per-second-per-source = 0 | echoport.udp.packets-per-second-per-source = 0: expected an integer from 1 to 10000000
+            echoport.udp.burst = 0                         | echoport.udp.burst = 0: expected an integer from 1 to 10000000
+            echoport.udp.max-sources = 0                   | echoport.udp.max-sources = 0: expected an integer from 1 to 10000000
+            echoport.udp.speed = 5                         | echoport.udp.speed: unknown key (known keys at echoport.udp: burst, enabled, max-datagram-size, max-sources, packets-per-second-per-source, port)
+            echoport.max-connections = 5                   | echoport.max-connections: unknown key (known keys at echoport: admin, admission, echo, host, io-threads, listeners, metrics, port, proxy-protocol, proxy-protocol-timeout, shutdown, socket, tls, transport, trusted-proxies, udp)
             echoport.admission.max-conections = 5          | echoport.admission.max-conections: unknown key (known keys at echoport.admission: allow, defer-timeout, deny, max-connections, max-connections-per-ip, over-limit, policy-class, reject-action)
             echoport = 5                                   | echoport: missing or not an object
             """)
@@ -107,6 +124,24 @@ class SettingsTest {
                     assertThat(e.getMessage()).startsWith(expectedStart.strip());
                     assertThat(e.getMessage()).doesNotContain("\n");
                 });
+    }
+
+    @Test
+    void protocol_additions_are_off_by_default_and_parse_when_set() {
+        ProtocolSettings off = parse("").protocols();
+        assertThat(off.proxy().mode()).isEqualTo(ProtocolSettings.ProxyMode.OFF);
+        assertThat(off.tls().enabled()).isFalse();
+        assertThat(off.udp().enabled()).isFalse();
+        assertThat(off.udp().port()).isEqualTo(7007);
+        assertThat(off.tls().port()).isEqualTo(7443);
+
+        ProtocolSettings on = parse("echoport { proxy-protocol = OPTIONAL, trusted-proxies = \"10.0.0.0/8, ::1\","
+                + " proxy-protocol-timeout = 2s, udp { enabled = true, port = 7, packets-per-second-per-source = 5,"
+                + " burst = 9, max-sources = 50, max-datagram-size = 1KiB } }").protocols();
+        assertThat(on.proxy().mode()).isEqualTo(ProtocolSettings.ProxyMode.OPTIONAL);
+        assertThat(on.proxy().trustedProxies()).extracting(Object::toString).containsExactly("10.0.0.0/8", "::1");
+        assertThat(on.proxy().timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(on.udp()).isEqualTo(new ProtocolSettings.Udp(true, 7, 1024, 5, 9, 50));
     }
 
     @Test

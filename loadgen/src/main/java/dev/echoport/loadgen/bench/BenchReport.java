@@ -89,6 +89,7 @@ public final class BenchReport {
         ratios();
         targets();
         claims();
+        protocolCost();
         if (!r.failures().isEmpty()) {
             line("## Not measured");
             line("");
@@ -403,6 +404,38 @@ public final class BenchReport {
 
     private static String secs(long millis) {
         return String.format(Locale.ROOT, "%.1f", millis / 1000.0);
+    }
+
+    /** TCP vs TLS vs UDP on one echoport process. */
+    private void protocolCost() {
+        if (r.protocols().isEmpty()) {
+            return;
+        }
+        line("## TLS and UDP beside plain TCP");
+        line("");
+        line("The same echoport process (echoport %s) serves plain TCP, TLS (JDK provider, TLS 1.3, an ECDSA P-256"
+                + " certificate made for the run) and UDP (the per-source rate limit lifted); loadgen drives each with"
+                + " the same shape (`--tls`, `--udp`; UDP: one datagram in flight per socket, a blocking socket per"
+                + " thread), every echoed byte verified. After one unrecorded warm-up run of TLS and UDP (their code is cold until then),"
+                + " median of %d round%s.", r.protocols().get(0).transport(),
+                r.config().rounds(), r.config().rounds() == 1 ? "" : "s");
+        line("");
+        line("| shape | protocol | round trips/s | MB/s each way | p50 us | p99 us | server CPU us/rt | vs TCP (rt/s)"
+                + " | verified | rounds (rt/s) |");
+        line("|---|---|---:|---:|---:|---:|---:|---:|---|---|");
+        for (BenchResults.ProtocolRow p : r.protocols()) {
+            OptionalDouble tcp = r.protocols().stream().filter(x -> x.shape().equals(p.shape())
+                    && x.protocol().equals("tcp")).mapToDouble(BenchResults.ProtocolRow::roundTripsPerSecond)
+                    .findFirst();
+            line("| %s | %s | %,.0f | %.1f | %s | %s | %.1f | %s | %s | %s |", p.shape(), p.protocol(),
+                    p.roundTripsPerSecond(), p.mbPerSecond(), micros(p.p50Micros()), micros(p.p99Micros()),
+                    p.serverCpuMicrosPerRoundTrip(),
+                    tcp.isPresent() && tcp.getAsDouble() > 0
+                            ? String.format(Locale.ROOT, "%.2fx", p.roundTripsPerSecond() / tcp.getAsDouble()) : "-",
+                    p.verified() ? "yes" : "**NO**", p.roundRates().stream().map(x -> String.format(Locale.ROOT, "%,.0f", x))
+                            .collect(java.util.stream.Collectors.joining(" / ")));
+        }
+        line("");
     }
 
     private void line(String format, Object... args) {

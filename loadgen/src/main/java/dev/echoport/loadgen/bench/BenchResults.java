@@ -7,7 +7,24 @@ import java.util.Optional;
 
 /** Everything one benchmark session measured, in the order it ran. */
 public record BenchResults(BenchConfig config, MachineInfo machine, List<LoadRow> loads, List<IdleRow> idles,
-        List<String> failures, double elapsedSeconds) {
+        List<String> failures, double elapsedSeconds, List<ProtocolRow> protocols) {
+
+    public BenchResults(BenchConfig config, MachineInfo machine, List<LoadRow> loads, List<IdleRow> idles,
+            List<String> failures, double elapsedSeconds) {
+        this(config, machine, loads, idles, failures, elapsedSeconds, List.of());
+    }
+
+    /**
+     * Plain TCP, TLS and UDP echo against the same echoport process, same shape: the median round of one protocol.
+     *
+     * @param protocol   "tcp", "tls" or "udp"
+     * @param shape      "4 x 512 B" etc.
+     * @param verified   every echoed byte matched and nothing was lost, reset or refused
+     */
+    public record ProtocolRow(String transport, String protocol, String shape, double roundTripsPerSecond,
+            double mbPerSecond, long p50Micros, long p99Micros, double serverCpuMicrosPerRoundTrip, boolean verified,
+            List<Double> roundRates) {
+    }
 
     /** One load scenario against one server: the median round (by round trips/s) and every round's rate. */
     public record LoadRow(ServerKind kind, String transport, Scenario scenario, RunDetails details,

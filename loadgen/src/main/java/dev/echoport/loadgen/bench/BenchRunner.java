@@ -46,7 +46,9 @@ public final class BenchRunner {
         List<BenchResults.LoadRow> loads = new ArrayList<>();
         List<BenchResults.IdleRow> idles = new ArrayList<>();
         List<String> failures = new ArrayList<>();
+        List<BenchResults.ProtocolRow> protocols = new ArrayList<>();
         Path logDir = Files.createTempDirectory("echoport-bench-");
+        ProtocolCost protocolCost = ProtocolCost.create(logDir);
         List<Started> servers = new ArrayList<>();
         try {
             int index = 0;
@@ -63,7 +65,8 @@ public final class BenchRunner {
                     int port = config.basePort() + 2 * index++;
                     note("starting %s %s on port %d", kind.label(), t, port);
                     try {
-                        ServerProcess p = ServerProcess.start(kind, t, port, port + 1, config.echoportJar(), logDir);
+                        ServerProcess p = ServerProcess.start(kind, t, port, port + 1, config.echoportJar(), logDir,
+                                protocolCost.serverProperties(port));
                         servers.add(new Started(kind, t, p, ProcStats.status(p.pid(), "Threads")));
                     } catch (IOException | RuntimeException e) {
                         failures.add(kind.label() + " " + t + ": " + e.getMessage());
@@ -95,6 +98,7 @@ public final class BenchRunner {
                     }
                 }
             }
+            protocols.addAll(protocolRows(protocolCost, servers, broken, failures));
             for (Started server : servers) {
                 for (Scenario s : config.scenarios()) {
                     List<Measured> m = rounds.get(key(server, s));
@@ -121,7 +125,66 @@ public final class BenchRunner {
                 server.process().close();
             }
         }
-        return new BenchResults(config, machine, loads, idles, failures, elapsed());
+        return new BenchResults(config, machine, loads, idles, failures, elapsed(), protocols);
+    }
+
+    /**
+     * TCP, TLS and UDP against the first echoport server (its transport), rounds interleaved by protocol like the
+     * main scenarios.
+     */
+    private List<BenchResults.ProtocolRow> protocolRows(ProtocolCost cost, List<Started> servers, Set<Started> broken,
+            List<String> failures) throws InterruptedException {
+        // the transport auto would pick (io_uring > epoll > nio): what a deployment runs
+        Optional<Started> target = servers.stream().filter(s -> s.kind() == ServerKind.ECHOPORT)
+                .filter(s -> !broken.contains(s))
+                .min(Comparator.comparingInt(s -> autoRank(s.transport())));
+        if (target.isEmpty()) {
+            return List.of();
+        }
+        Started server = target.get();
+        Map<String, List<double[]>> rounds = new LinkedHashMap<>();
+        // The TCP rounds before warmed the plain path; TLS and UDP code is cold in the server (and the client) until
+        // now, and a cold first round measured the JIT (investigation: 1,800 then 11,000 then 36,000 TLS rt/s).
+        note("%s: one unrecorded run of each protocol to warm it up", server.label());
+        for (ProtocolCost.Shape shape : ProtocolCost.SHAPES) {
+            for (String protocol : shape.udp() ? List.of("tls", "udp") : List.of("tls")) {
+                try {
+                    cost.measure(server.process(), protocol, shape, config);
+                } catch (RuntimeException e) {
+                    note("warm-up %s %s failed: %s", protocol, shape.name(), e.getMessage());
+                }
+            }
+        }
+        for (int round = 1; round <= config.rounds(); round++) {
+            for (ProtocolCost.Shape shape : ProtocolCost.SHAPES) {
+                for (String protocol : shape.udp() ? List.of("tcp", "tls", "udp") : List.of("tcp", "tls")) {
+                    try {
+                        double[] m = cost.measure(server.process(), protocol, shape, config);
+                        rounds.computeIfAbsent(protocol + "|" + shape.name(), k -> new ArrayList<>()).add(m);
+                        note("%-18s %-4s %-32s %,10.0f rt/s  p99 %,7d us  server CPU %5.1f us/rt%s", server.label(),
+                                protocol, shape.name(), m[0], (long) m[3], m[4], m[5] == 1 ? "" : "  ERRORS");
+                    } catch (RuntimeException e) {
+                        failures.add(server.label() + " " + protocol + " " + shape.name() + ": " + e.getMessage());
+                        note("FAILED %s %s %s: %s", server.label(), protocol, shape.name(), e.getMessage());
+                    }
+                }
+            }
+        }
+        List<BenchResults.ProtocolRow> rows = new ArrayList<>();
+        for (ProtocolCost.Shape shape : ProtocolCost.SHAPES) {
+            for (String protocol : List.of("tcp", "tls", "udp")) {
+                List<double[]> m = rounds.get(protocol + "|" + shape.name());
+                if (m != null && !m.isEmpty()) {
+                    rows.add(ProtocolCost.median(server.transport(), protocol, shape, m));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static int autoRank(String transport) {
+        int i = Transport.byConfigName(transport).map(Transport.AUTO_ORDER::indexOf).orElse(-1);
+        return i < 0 ? Integer.MAX_VALUE : i;
     }
 
     /** A server started for the session, with its thread count at start. */

@@ -46,8 +46,17 @@ final class ServerProcess implements AutoCloseable {
      */
     static ServerProcess start(ServerKind kind, String transport, int port, int adminPort, Optional<Path> echoportJar,
             Path logDir) throws IOException, InterruptedException {
+        return start(kind, transport, port, adminPort, echoportJar, logDir, List.of());
+    }
+
+    /** @param jvmProperties extra {@code -D} settings for echoport (e.g. its TLS and UDP listeners) */
+    static ServerProcess start(ServerKind kind, String transport, int port, int adminPort, Optional<Path> echoportJar,
+            Path logDir, List<String> jvmProperties) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (kind == ServerKind.ECHOPORT) {
+            cmd.addAll(jvmProperties);
+        }
         ProcessBuilder pb = new ProcessBuilder();
         Map<String, String> env = pb.environment();
         if (kind == ServerKind.ECHOPORT) {

@@ -37,6 +37,8 @@ import java.util.concurrent.Callable;
             "  loadgen --port 7007 -c 50 -s 512 -d 10s -w 2s",
             "  loadgen --port 7007 -c 10 -s 64KiB -p 8 --json",
             "  loadgen --port 7007 -c 100 --rate 20000 -d 30s      (open loop)",
+            "  loadgen --port 7443 --tls --tls-ca ca.crt -c 10     (TLS echo)",
+            "  loadgen --port 7007 --udp -c 4 -s 512 -d 10s        (UDP echo)",
             "  loadgen bench [--quick]                             (writes docs/benchmarks.md and .png)"})
 public final class LoadgenMain implements Callable<Integer> {
     @Option(names = {"-H", "--host"}, defaultValue = "127.0.0.1", description = "Server host. Default: ${DEFAULT-VALUE}.")
@@ -88,6 +90,18 @@ public final class LoadgenMain implements Callable<Integer> {
             description = "Client event-loop threads; 0 = min(connections, cores). Each connection stays on one"
                     + " loop. oio: always one thread per connection. Default: ${DEFAULT-VALUE}.")
     int threads;
+
+    @Option(names = "--tls", description = "Speak TLS to the server (its TLS port, e.g. --port 7443). Without"
+            + " --tls-ca any server certificate is accepted: a load test, not a security check.")
+    boolean tlsOn;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM_FILE",
+            description = "With --tls: verify the server's certificate against these CA certificates.")
+    java.nio.file.Path tlsCa;
+
+    @Option(names = "--udp", description = "UDP echo instead of TCP (the server's udp.port): --connections sockets,"
+            + " one datagram in flight each, --size 8..65507; a datagram not echoed within 200 ms counts as lost.")
+    boolean udp;
 
     @Option(names = "--json", description = "Print the report as one JSON object on stdout (no progress line).")
     boolean json;
@@ -144,8 +158,19 @@ public final class LoadgenMain implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         LoadOptions options = new LoadOptions(host, port, connections, size, pipeline, duration, messages, warmup,
                 connectRate, rate, transport, threads).validate();
+        if (udp) {
+            if (tlsOn) {
+                throw new IllegalArgumentException("--udp and --tls cannot be combined");
+            }
+            dev.echoport.loadgen.UdpLoad.Result r = dev.echoport.loadgen.UdpLoad.run(options);
+            out.print(json ? r.toJson() + System.lineSeparator() : r.toText());
+            out.flush();
+            return r.mismatches() > 0 ? ExitCodes.MISMATCH : r.lost() > 0 || r.roundTrips() == 0
+                    ? ExitCodes.CONNECTION_ERRORS : ExitCodes.OK;
+        }
+        io.netty.handler.ssl.SslContext tls = tlsOn ? dev.echoport.loadgen.ClientTls.context(tlsCa) : null;
         ProgressListener listener = !json && progress && System.console() != null ? new ProgressLine(err) : null;
-        RunDetails details = LoadGenerator.runDetailed(options, listener);
+        RunDetails details = LoadGenerator.runDetailed(options, listener, tls);
         if (listener != null) {
             err.print("\r\033[K");
             err.flush();

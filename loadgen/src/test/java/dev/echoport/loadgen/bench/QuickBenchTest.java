@@ -54,6 +54,14 @@ class QuickBenchTest {
         String report = Files.readString(md);
         assertThat(report).contains("## Machine", "## Headline", "## Idle connections", "## Ratios", "## Targets",
                 "Winsock", "benchmarks.png", results.machine().jdk());
+        assertThat(results.protocols()).extracting(BenchResults.ProtocolRow::protocol)
+                .containsExactly("tcp", "tls", "udp", "tcp", "tls");
+        for (BenchResults.ProtocolRow p : results.protocols()) {
+            assertThat(p.verified()).as(p.protocol() + " " + p.shape()).isTrue();
+            assertThat(p.roundTripsPerSecond()).isPositive();
+            assertThat(p.roundRates()).hasSize(config.rounds());
+        }
+        assertThat(report).contains("## TLS and UDP beside plain TCP");
         for (BenchResults.LoadRow row : results.loads()) {
             LoadReport r = row.details().report();
             assertThat(r.clean()).as(row.server() + " " + row.scenario().name()).isTrue();

@@ -1,0 +1,92 @@
+package dev.echoport.config;
+
+import dev.echoport.admission.Cidr;
+import dev.echoport.tls.TlsContexts;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads and validates the {@code proxy-protocol}, {@code trusted-proxies}, {@code tls} and {@code udp} keys. */
+final class ProtocolSettingsReader {
+    private ProtocolSettingsReader() {
+    }
+
+    static ProtocolSettings read(ConfigReader r, Settings.Server server, int adminPort) {
+        return new ProtocolSettings(proxy(r), tls(r, server, adminPort), udp(r, adminPort));
+    }
+
+    private static ProtocolSettings.Proxy proxy(ConfigReader r) {
+        ProtocolSettings.ProxyMode mode = r.oneOf("proxy-protocol", ProtocolSettings.ProxyMode.class);
+        List<Cidr> trusted = r.list("trusted-proxies", "CIDR blocks like 10.0.0.0/8 or ::1/128", Cidr::parse);
+        if (mode != ProtocolSettings.ProxyMode.OFF && trusted.isEmpty()) {
+            throw r.error("trusted-proxies", "must name at least one CIDR block when echoport.proxy-protocol is "
+                    + mode.name().toLowerCase(java.util.Locale.ROOT) + " (a header from anyone else is refused)");
+        }
+        return new ProtocolSettings.Proxy(mode, trusted,
+                r.durationIn("proxy-protocol-timeout", Duration.ofMillis(10), Duration.ofMinutes(5)));
+    }
+
+    private static ProtocolSettings.Tls tls(ConfigReader r, Settings.Server server, int adminPort) {
+        boolean enabled = r.bool("tls.enabled");
+        int port = r.intIn("tls.port", 0, 65535);
+        Optional<Path> cert = file(r, "tls.certificate", enabled);
+        Optional<Path> key = file(r, "tls.private-key", enabled);
+        String password = r.string("tls.private-key-password");
+        ProtocolSettings.ClientAuth clientAuth = r.oneOf("tls.client-auth", ProtocolSettings.ClientAuth.class);
+        Optional<Path> trust = file(r, "tls.trust-certificates",
+                enabled && clientAuth != ProtocolSettings.ClientAuth.NONE);
+        Duration handshake = r.durationIn("tls.handshake-timeout", Duration.ofMillis(10), Duration.ofMinutes(5));
+        Duration reload = r.durationIn("tls.reload-check-interval", Duration.ZERO, Duration.ofDays(1));
+        ProtocolSettings.Tls tls = new ProtocolSettings.Tls(enabled, port, cert, key, password, clientAuth, trust,
+                handshake, reload);
+        if (enabled) {
+            if (port != 0 && (port == server.port() || port == adminPort)) {
+                throw r.error("tls.port", "must differ from echoport.port and echoport.admin.port");
+            }
+            try {
+                TlsContexts.build(tls); // a bad certificate or key stops start-up here, in one line
+            } catch (Exception e) {
+                throw r.error("tls.certificate", "cannot build a TLS context from tls.certificate and "
+                        + "tls.private-key: " + oneLine(e));
+            }
+        }
+        return tls;
+    }
+
+    private static ProtocolSettings.Udp udp(ConfigReader r, int adminPort) {
+        boolean enabled = r.bool("udp.enabled");
+        int port = r.intIn("udp.port", 0, 65535);
+        int pps = r.intIn("udp.packets-per-second-per-source", 1, 10_000_000);
+        int burst = r.intIn("udp.burst", 1, 10_000_000);
+        return new ProtocolSettings.Udp(enabled, port, r.bytesIn("udp.max-datagram-size", 1, 65507), pps, burst,
+                r.intIn("udp.max-sources", 1, 10_000_000));
+    }
+
+    /** A file path; when {@code required}, it must name a readable regular file. "" = none. */
+    private static Optional<Path> file(ConfigReader r, String key, boolean required) {
+        String v = r.string(key).strip();
+        if (v.isEmpty()) {
+            if (required) {
+                throw r.error(key, "required (a PEM file)");
+            }
+            return Optional.empty();
+        }
+        Path p = Path.of(v);
+        if (required && (!Files.isRegularFile(p) || !Files.isReadable(p))) {
+            throw r.error(key, "file not found or not readable");
+        }
+        return Optional.of(p);
+    }
+
+    private static String oneLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return m.replace('\n', ' ');
+    }
+}

@@ -1,0 +1,210 @@
+package dev.echoport.tls;
+
+import ch.qos.logback.classic.Level;
+import dev.echoport.testsupport.CapturingAppender;
+import dev.echoport.testsupport.Clients;
+import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.TestSettings;
+import dev.echoport.transport.Transport;
+import io.netty.pkitesting.X509Bundle;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static dev.echoport.testsupport.Transports.assumeAvailable;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** TLS echo over real sockets with a CA made at test time: integrity, failed handshakes, reload, client auth. */
+class TlsEchoTest {
+    private static X509Bundle ca;
+    private static X509Bundle otherCa;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void makeCas() throws Exception {
+        ca = TestPki.ca("echoport test CA");
+        otherCa = TestPki.ca("somebody else's CA");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void messages_from_1_byte_to_4_MiB_come_back_unchanged_over_tls(Transport transport) throws Exception {
+        assumeAvailable(transport);
+        TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
+        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir)));
+             SSLSocket s = TestPki.connect(tlsAddress(rs), ca, null)) {
+            long total = 0;
+            for (int size : new int[]{1, 1024, 64 * 1024, 4 * 1024 * 1024}) {
+                byte[] payload = Clients.randomBytes(size, size);
+                assertThat(roundTripWhileWriting(s, payload)).as("%d-byte message over TLS on %s", size, transport)
+                        .isEqualTo(payload);
+                total += size;
+            }
+            assertThat(rs.counter("echoport.tls.handshakes")).isEqualTo(1.0);
+            assertThat(rs.counter("echoport.bytes.received")).isEqualTo((double) total);
+            assertThat(Clients.roundTrip(Clients.connect(rs.address()), new byte[]{7}))
+                    .as("the plain listener still echoes beside the TLS one").isEqualTo(new byte[]{7});
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void failed_handshakes_are_counted_by_reason_and_logged_in_one_line(Transport transport) throws Exception {
+        assumeAvailable(transport);
+        TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
+        CapturingAppender.clear();
+        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir)))) {
+            try (SSLSocket distrustful = TestPki.connect(tlsAddress(rs), otherCa, null)) {
+                assertThatThrownBy(() -> distrustful.getOutputStream().write(1)).isInstanceOf(SSLException.class);
+            }
+            assertThat(RunningServer.await(() -> rs.counter("echoport.tls.handshake.failures", "reason",
+                    "certificate") == 1.0, 5000)).as("the client refused our certificate").isTrue();
+
+            List<String> lines = CapturingAppender.messages("dev.echoport", Level.WARN);
+            assertThat(lines).hasSize(1);
+            assertThat(lines.get(0)).startsWith("TLS handshake with /127.0.0.1:").contains("failed (certificate)")
+                    .doesNotContain("\n");
+
+            Thread.sleep(1100); // the log is rate-limited to one line a second; the next failure must get its own
+            try (Socket plain = Clients.connect(tlsAddress(rs))) {
+                plain.getOutputStream().write("hello, plain text\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(Clients.refusal(plain, 5000)).isIn("eof", "reset");
+            }
+            assertThat(RunningServer.await(() -> rs.counter("echoport.tls.handshake.failures", "reason",
+                    "not_tls") == 1.0, 5000)).isTrue();
+            assertThat(RunningServer.await(() -> CapturingAppender.messages("dev.echoport", Level.WARN).size() == 2,
+                    5000)).isTrue();
+            assertThat(CapturingAppender.messages("dev.echoport", Level.WARN).get(1)).contains("failed (not_tls)");
+            assertThat(rs.counter("echoport.tls.handshakes")).isZero();
+            assertThat(rs.counter("echoport.bytes.received")).as("nothing reached the echo").isZero();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void a_replaced_certificate_is_served_to_new_connections_without_a_restart(Transport transport)
+            throws Exception {
+        assumeAvailable(transport);
+        TestPki.writeServerFiles(TestPki.server(ca, "first"), dir);
+        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir,
+                "tls.reload-check-interval = 100ms")))) {
+            SSLSocket before = TestPki.connect(tlsAddress(rs), ca, null);
+            try (before) {
+                assertThat(Clients.roundTrip(before, new byte[]{1})).isEqualTo(new byte[]{1});
+                assertThat(subject(before)).isEqualTo("CN=first");
+
+                TestPki.writeServerFiles(TestPki.server(ca, "second"), dir);
+                assertThat(RunningServer.await(() -> rs.counter("echoport.tls.certificate.reloads", "result",
+                        "success") >= 1.0, 10_000)).as("the file watch picked the change up").isTrue();
+                try (SSLSocket after = TestPki.connect(tlsAddress(rs), ca, null)) {
+                    assertThat(Clients.roundTrip(after, new byte[]{2})).isEqualTo(new byte[]{2});
+                    assertThat(subject(after)).isEqualTo("CN=second");
+                }
+                assertThat(Clients.roundTrip(before, new byte[]{3})).as("the open connection carries on")
+                        .isEqualTo(new byte[]{3});
+            }
+            // a broken file leaves the last good certificate in force
+            java.nio.file.Files.writeString(dir.resolve("server.crt"), "not a certificate");
+            assertThat(RunningServer.await(() -> rs.counter("echoport.tls.certificate.reloads", "result",
+                    "failure") >= 1.0, 10_000)).isTrue();
+            try (SSLSocket still = TestPki.connect(tlsAddress(rs), ca, null)) {
+                assertThat(Clients.roundTrip(still, new byte[]{4})).isEqualTo(new byte[]{4});
+                assertThat(subject(still)).isEqualTo("CN=second");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void client_auth_require_admits_only_clients_with_a_certificate_from_the_trusted_ca(Transport transport)
+            throws Exception {
+        assumeAvailable(transport);
+        TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
+        Path trust = TestPki.writeCa(ca, dir);
+        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir,
+                "tls { client-auth = require, trust-certificates = \"" + trust + "\" }")))) {
+            try (SSLSocket withCert = TestPki.connect(tlsAddress(rs), ca, TestPki.client(ca, "alice"))) {
+                assertThat(Clients.roundTrip(withCert, new byte[]{5})).isEqualTo(new byte[]{5});
+            }
+            try (SSLSocket anonymous = TestPki.connect(tlsAddress(rs), ca, null)) {
+                assertThatThrownBy(() -> {
+                    anonymous.getOutputStream().write(6);
+                    anonymous.getOutputStream().flush();
+                    anonymous.getInputStream().read(); // TLS 1.3: the refusal arrives after our Finished
+                }).isInstanceOf(java.io.IOException.class);
+            }
+            try (SSLSocket strangersCert = TestPki.connect(tlsAddress(rs), ca, TestPki.client(otherCa, "mallory"))) {
+                assertThatThrownBy(() -> {
+                    strangersCert.getOutputStream().write(6);
+                    strangersCert.getOutputStream().flush();
+                    strangersCert.getInputStream().read();
+                }).isInstanceOf(java.io.IOException.class);
+            }
+            assertThat(RunningServer.await(() -> rs.counter("echoport.tls.handshake.failures", "reason",
+                    "certificate") == 2.0, 5000)).isTrue();
+            assertThat(rs.counter("echoport.tls.handshakes")).isEqualTo(1.0);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void behind_proxy_protocol_the_handshake_failure_names_the_client_from_the_header(Transport transport)
+            throws Exception {
+        assumeAvailable(transport);
+        TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
+        CapturingAppender.clear();
+        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir),
+                "proxy-protocol = required, trusted-proxies = [\"127.0.0.1\"]"));
+             Socket lb = Clients.connect(tlsAddress(rs))) {
+            lb.getOutputStream().write(("PROXY TCP4 203.0.113.5 127.0.0.1 4242 443\r\nplain text, not TLS\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(Clients.refusal(lb, 5000)).isIn("eof", "reset");
+            assertThat(RunningServer.await(() -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty(),
+                    5000)).isTrue();
+            assertThat(CapturingAppender.messages("dev.echoport", Level.WARN)).singleElement().asString()
+                    .startsWith("TLS handshake with /203.0.113.5:4242 (via /127.0.0.1:").contains("(not_tls)");
+        }
+    }
+
+    private static InetSocketAddress tlsAddress(RunningServer rs) {
+        return new InetSocketAddress("127.0.0.1", rs.server().tlsPort());
+    }
+
+    private static String subject(SSLSocket s) throws Exception {
+        return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+    }
+
+    /** Writes on another thread while reading here, so a message larger than the socket buffers cannot deadlock. */
+    private static byte[] roundTripWhileWriting(Socket s, byte[] payload) throws Exception {
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> w = writer.submit(() -> {
+                s.getOutputStream().write(payload);
+                s.getOutputStream().flush();
+                return null;
+            });
+            byte[] back = Clients.readExactly(s.getInputStream(), payload.length);
+            w.get(30, TimeUnit.SECONDS);
+            return back;
+        } finally {
+            writer.shutdownNow();
+        }
+    }
+}
