@@ -47,6 +47,20 @@ public enum Transport {
     /** Linux completion-based I/O: the counterpart of overlapped I/O with completion ports. */
     IO_URING("io_uring", true, IoUring::unavailabilityCause);
 
+    /**
+     * Netty's switch for io_uring's multishot accept. Netty 4.2.18 re-arms a multishot accept that ended in an error
+     * whether or not anyone asked to read, so out of descriptors (EMFILE) it retries a failing accept tens of
+     * thousands of times a second and no pause of ours can stop it. Single-shot accepts follow auto-read, as on the
+     * other transports. echoport turns multishot off unless this property is set explicitly.
+     */
+    public static final String IO_URING_MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
+
+    static {
+        if (System.getProperty(IO_URING_MULTISHOT_ACCEPT) == null) {
+            System.setProperty(IO_URING_MULTISHOT_ACCEPT, "false");
+        }
+    }
+
     /** The order {@code auto} tries, best first: completion, then native readiness, then the JDK selector. */
     public static final List<Transport> AUTO_ORDER = List.of(IO_URING, EPOLL, KQUEUE, NIO);
 
@@ -128,7 +142,7 @@ public enum Transport {
     @SuppressWarnings("deprecation")
     public Class<? extends ServerChannel> serverChannelClass() {
         switch (this) {
-            case OIO: return io.netty.channel.socket.oio.OioServerSocketChannel.class;
+            case OIO: return OioListenerChannel.class;
             case NIO: return NioServerSocketChannel.class;
             case EPOLL: return EpollServerSocketChannel.class;
             case KQUEUE: return KQueueServerSocketChannel.class;

@@ -1,5 +1,7 @@
 package dev.echoport.reliability;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.echoport.config.SettingsException;
 import dev.echoport.config.SettingsLoader;
 import dev.echoport.testsupport.EchoportProcess;
@@ -53,6 +55,28 @@ class BadConfigurationMatrixTest {
             List.of("admin.host", "{ a = 1 }", "\"\""),
             List.of("admin.port", "\"eighty\"", "70000", "-1"),
             List.of("metrics.common-tags", "\"env=prod\"", "{ \"bad key\" = x }", "[]"),
+            List.of("proxy-protocol", "[]", "\"always\"", "\"\""),
+            List.of("proxy-protocol-timeout", "{ }", "0s", "1h", "\"eventually\""),
+            List.of("trusted-proxies", "{ a = 1 }", "[\"10.0.0.0/40\"]", "[\"proxy.example\"]", "[\"fe80::1%eth0\"]"),
+            List.of("tls.enabled", "[]", "\"yes-please\""),
+            List.of("tls.port", "\"secure\"", "65536", "-1"),
+            List.of("tls.certificate", "{ }", "[]"),
+            List.of("tls.private-key", "{ }", "[]"),
+            List.of("tls.private-key-password", "{ }", "[]"),
+            List.of("tls.trust-certificates", "{ }", "[]"),
+            List.of("tls.client-auth", "[]", "\"maybe\"", "\"\""),
+            List.of("tls.handshake-timeout", "{ }", "0s", "1h", "\"quickly\""),
+            List.of("tls.reload-check-interval", "[]", "-1s", "\"often\""),
+            // Files are checked only when TLS is on: the whole block, as an operator would write it.
+            List.of("tls", "{ enabled = true }", "{ enabled = true, certificate = \"/no/such.crt\", "
+                    + "private-key = \"/no/such.key\" }", "{ enabled = true, certificate = \"/etc/hostname\", "
+                    + "private-key = \"/etc/hostname\" }"),
+            List.of("udp.enabled", "{ }", "\"sometimes\""),
+            List.of("udp.port", "\"seven\"", "70000", "-1"),
+            List.of("udp.max-datagram-size", "[]", "65508", "0", "\"jumbo\""),
+            List.of("udp.packets-per-second-per-source", "{ }", "0", "20000000", "\"fast\""),
+            List.of("udp.burst", "[]", "0", "\"big\""),
+            List.of("udp.max-sources", "{ }", "0", "\"all\""),
             List.of("no-such-key", "1"));
 
     @TempDir
@@ -80,8 +104,18 @@ class BadConfigurationMatrixTest {
                 }
             }
         }
-        assertThat(cases).isGreaterThan(80);
+        assertThat(cases).isGreaterThan(140);
         assertThat(problems).as("bad settings not refused properly").isEmpty();
+    }
+
+    /** A key added to reference.conf without bad values here would go untested: every leaf key must have a row. */
+    @Test
+    void the_matrix_has_a_row_for_every_key_of_reference_conf() {
+        Config reference = ConfigFactory.parseResources("reference.conf").getConfig("echoport");
+        List<String> rows = MATRIX.stream().map(r -> r.get(0)).toList();
+        assertThat(reference.entrySet()).extracting(Map.Entry::getKey).allSatisfy(key ->
+                assertThat(rows).as("rows of the matrix").contains(key));
+        assertThat(rows).contains("metrics.common-tags"); // an empty object in reference.conf: no leaf to list
     }
 
     @Test
@@ -89,7 +123,8 @@ class BadConfigurationMatrixTest {
         List<List<String>> sample = Reliability.HEAVY ? MATRIX : List.of(
                 List.of("port", "70000"), List.of("admission.max-connections", "\"many\""),
                 List.of("admission.allow", "[\"10.0.0.0/33\"]"), List.of("echo.idle-timeout", "-1s"),
-                List.of("socket.tcp-nodelay", "\"yes please\""), List.of("no-such-key", "1"));
+                List.of("socket.tcp-nodelay", "\"yes please\""), List.of("no-such-key", "1"),
+                List.of("udp.max-datagram-size", "65508"), List.of("tls", "{ enabled = true }"));
         for (List<String> row : sample) {
             String key = "echoport." + row.get(0);
             for (String value : row.subList(1, row.size())) {

@@ -61,6 +61,28 @@ final class Reliability {
         }
     }
 
+    /**
+     * User + system clock ticks of the threads of {@code pid} whose name (as the kernel keeps it, cut to 15
+     * characters) starts with {@code namePrefix}.
+     */
+    static long threadCpuTicks(String pid, String namePrefix) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
+            long ticks = 0;
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().startsWith(namePrefix)) {
+                        ticks += cpuTicks(pid + "/task/" + task.getFileName());
+                    }
+                } catch (IOException | IllegalStateException exited) {
+                    // the thread ended while we listed it: it no longer counts
+                }
+            }
+            return ticks;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc/" + pid + "/task: " + e, e);
+        }
+    }
+
     /** The {@code p}-th percentile (0..100) of {@code nanos}, in microseconds. */
     static long percentileMicros(long[] nanos, double p) {
         long[] sorted = nanos.clone();
