@@ -35,7 +35,9 @@ fi
 
 # What the service needs (jdeps --print-module-deps also lists java.desktop/java.sql/jdk.jfr, reached only through
 # optional code paths of logback and Micrometer that this service never takes; checked by running the image).
-modules="java.base,java.logging,java.management,java.naming,java.xml,jdk.management,jdk.unsupported"
+# jdk.crypto.ec is loaded by name, never linked, so jdeps cannot see it: TLS needs it for EC keys and for the ECDHE and
+# X25519 key exchanges of TLS 1.3 (without it an EC certificate fails with "EC KeyFactory not available").
+modules="java.base,java.logging,java.management,java.naming,java.xml,jdk.crypto.ec,jdk.management,jdk.unsupported"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -89,6 +91,6 @@ chmod 1777 "$rootfs/tmp"
 tar -C "$rootfs" --numeric-owner --owner=0 --group=0 -cf - . | docker import \
   -c 'ENV JAVA_HOME=/opt/java' \
   -c 'ENV PATH=/opt/java/bin' \
-  -c "LABEL org.opencontainers.image.title=echoport-base org.opencontainers.image.description=jlink-JDK-${release}-runtime-without-shell" \
+  -c "LABEL org.opencontainers.image.title=echoport-base org.opencontainers.image.description=jlink-JDK-${release}-runtime-without-shell dev.echoport.base.recipe=$(sha256sum "$0" | cut -c1-16)" \
   -m "jlink $modules from $jdk" - "$image" >/dev/null
 echo "build-base: $image built ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.1f MB", $1/1e6}'); modules $modules)" >&2

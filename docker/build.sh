@@ -5,7 +5,8 @@
 # usage: docker/build.sh
 # env:   ECHOPORT_IMAGE       tag to build (default echoport:local)
 #        BASE_IMAGE           base runtime (default echoport-base:local, built here if missing; or e.g. eclipse-temurin:17-jre)
-#        ECHOPORT_REBUILD_BASE=1  rebuild the local base image even if it exists
+#        ECHOPORT_REBUILD_BASE=1  rebuild the local base image even if it exists (it is rebuilt anyway when
+#                             docker/build-base.sh changed since)
 set -euo pipefail
 
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +22,10 @@ if [[ ! -f "$jar" ]] || [[ -n "$(find "$root_dir/pom.xml" "$root_dir/service/pom
 fi
 
 if [[ "$base" == "echoport-base:local" ]]; then
-  if [[ "${ECHOPORT_REBUILD_BASE:-0}" == "1" ]] || ! docker image inspect "$base" >/dev/null 2>&1; then
+  # Rebuilt when missing, when asked, or when build-base.sh changed since it was built (its hash is a label).
+  recipe="$(sha256sum "$root_dir/docker/build-base.sh" | cut -c1-16)"
+  built_from="$(docker image inspect -f '{{index .Config.Labels "dev.echoport.base.recipe"}}' "$base" 2>/dev/null || true)"
+  if [[ "${ECHOPORT_REBUILD_BASE:-0}" == "1" || "$built_from" != "$recipe" ]]; then
     ECHOPORT_BASE_IMAGE="$base" "$root_dir/docker/build-base.sh" "$jar"
   fi
 fi
