@@ -10,22 +10,22 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Decides whether a test that needs Docker (and the echoport image) or kubectl can run: it is skipped with the reason
- * when the tool is missing, unless -Dechoport.require.docker=true / -Dechoport.require.kubectl=true (CI) makes that
+ * when the tool is missing, unless -Dechoport-test.require.docker=true / -Dechoport-test.require.kubectl=true (CI) makes that
  * a failure.
  */
 final class Prerequisites {
     private Prerequisites() {
     }
 
-    /** The image the container tests start: -Dechoport.image, default echoport:local (docker/build.sh builds it). */
+    /** The image the container tests start: -Dechoport-test.image, default echoport:local (docker/build.sh builds it). */
     static String image() {
-        String image = System.getProperty("echoport.image", "");
+        String image = System.getProperty("echoport-test.image", "");
         return image.isBlank() ? "echoport:local" : image;
     }
 
     /** Returns the image name once Docker answers and the image exists; skips (or fails when required) otherwise. */
     static String dockerAndImage() {
-        boolean required = Boolean.getBoolean("echoport.require.docker");
+        boolean required = Boolean.getBoolean("echoport-test.require.docker");
         if (!dockerAvailable()) {
             unavailable(required, "no Docker engine answers (start one: docker/ensure-docker.sh)");
         }
@@ -46,7 +46,7 @@ final class Prerequisites {
                 return candidate.toString();
             }
         }
-        unavailable(Boolean.getBoolean("echoport.require.kubectl"), "kubectl is not on PATH");
+        unavailable(Boolean.getBoolean("echoport-test.require.kubectl"), "kubectl is not on PATH");
         throw new AssertionError("unreachable");
     }
 
@@ -60,7 +60,7 @@ final class Prerequisites {
 
     private static void unavailable(boolean required, String reason) {
         if (required) {
-            throw new AssertionError(reason + " and the run requires it (echoport.require.* = true)");
+            throw new AssertionError(reason + " and the run requires it (echoport-test.require.* = true)");
         }
         throw new TestAbortedException(reason);
     }

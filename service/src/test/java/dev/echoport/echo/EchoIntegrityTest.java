@@ -32,7 +32,7 @@ class EchoIntegrityTest {
             long total = 0;
             for (int size : new int[]{1, 1024, 64 * 1024, 4 * 1024 * 1024}) {
                 byte[] payload = Clients.randomBytes(size, size);
-                byte[] echoed = roundTripWhileWriting(s, payload);
+                byte[] echoed = Clients.roundTripWhileWriting(s, payload);
                 assertThat(echoed).as("%d-byte message over %s", size, transport).isEqualTo(payload);
                 total += size;
             }
@@ -77,23 +77,6 @@ class EchoIntegrityTest {
             assertThat(rs.counter("echoport.connections.accepted")).isEqualTo((double) connections);
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    /** Writes on another thread while reading here, so a message larger than the socket buffers cannot deadlock. */
-    static byte[] roundTripWhileWriting(Socket s, byte[] payload) throws Exception {
-        ExecutorService writer = Executors.newSingleThreadExecutor();
-        try {
-            Future<?> w = writer.submit(() -> {
-                s.getOutputStream().write(payload);
-                s.getOutputStream().flush();
-                return null;
-            });
-            byte[] back = Clients.readExactly(s.getInputStream(), payload.length);
-            w.get(30, TimeUnit.SECONDS);
-            return back;
-        } finally {
-            writer.shutdownNow();
         }
     }
 }

@@ -6,6 +6,10 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /** Blocking loopback clients: the simplest trustworthy peer for checking what crossed the wire. */
 public final class Clients {
@@ -34,6 +38,23 @@ public final class Clients {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    /** Writes on another thread while reading here, so a message larger than the socket buffers cannot deadlock. */
+    public static byte[] roundTripWhileWriting(Socket s, byte[] payload) throws Exception {
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> w = writer.submit(() -> {
+                s.getOutputStream().write(payload);
+                s.getOutputStream().flush();
+                return null;
+            });
+            byte[] back = readExactly(s.getInputStream(), payload.length);
+            w.get(30, TimeUnit.SECONDS);
+            return back;
+        } finally {
+            writer.shutdownNow();
+        }
     }
 
     public static byte[] readExactly(InputStream in, int n) throws IOException {

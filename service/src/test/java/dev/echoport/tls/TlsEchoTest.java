@@ -20,10 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,7 +49,7 @@ class TlsEchoTest {
             long total = 0;
             for (int size : new int[]{1, 1024, 64 * 1024, 4 * 1024 * 1024}) {
                 byte[] payload = Clients.randomBytes(size, size);
-                assertThat(roundTripWhileWriting(s, payload)).as("%d-byte message over TLS on %s", size, transport)
+                assertThat(Clients.roundTripWhileWriting(s, payload)).as("%d-byte message over TLS on %s", size, transport)
                         .isEqualTo(payload);
                 total += size;
             }
@@ -189,22 +185,5 @@ class TlsEchoTest {
 
     private static String subject(SSLSocket s) throws Exception {
         return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
-    }
-
-    /** Writes on another thread while reading here, so a message larger than the socket buffers cannot deadlock. */
-    private static byte[] roundTripWhileWriting(Socket s, byte[] payload) throws Exception {
-        ExecutorService writer = Executors.newSingleThreadExecutor();
-        try {
-            Future<?> w = writer.submit(() -> {
-                s.getOutputStream().write(payload);
-                s.getOutputStream().flush();
-                return null;
-            });
-            byte[] back = Clients.readExactly(s.getInputStream(), payload.length);
-            w.get(30, TimeUnit.SECONDS);
-            return back;
-        } finally {
-            writer.shutdownNow();
-        }
     }
 }
