@@ -4,7 +4,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,19 +22,53 @@ public final class Clients {
     }
 
     public static Socket connect(InetSocketAddress address) throws IOException {
-        Socket s = new Socket();
-        s.setSoTimeout(TIMEOUT_MILLIS);
-        s.connect(address, TIMEOUT_MILLIS);
-        return s;
+        return connect(null, address);
     }
 
     /** Connects from a chosen local address, e.g. 127.0.0.2, to appear as another client. */
     public static Socket connectFrom(String localAddress, InetSocketAddress address) throws IOException {
+        return connect(new InetSocketAddress(localAddress, 0), address);
+    }
+
+    /**
+     * The kernel completes the handshake before the server accepts, and a refusal is accept-then-reset: a busy client
+     * thread may see that reset while connect() is still finishing. That is a refused connection, not a failed test,
+     * so it comes back as a socket whose streams report the reset, as a reset seen on a later read would.
+     */
+    private static Socket connect(InetSocketAddress from, InetSocketAddress to) throws IOException {
         Socket s = new Socket();
         s.setSoTimeout(TIMEOUT_MILLIS);
-        s.bind(new InetSocketAddress(localAddress, 0));
-        s.connect(address, TIMEOUT_MILLIS);
-        return s;
+        if (from != null) {
+            s.bind(from);
+        }
+        try {
+            s.connect(to, TIMEOUT_MILLIS);
+            return s;
+        } catch (SocketException e) {
+            if (!String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("reset")) {
+                throw e;
+            }
+            s.close();
+            return new ResetWhileConnecting(e);
+        }
+    }
+
+    private static final class ResetWhileConnecting extends Socket {
+        private final SocketException reset;
+
+        ResetWhileConnecting(SocketException reset) {
+            this.reset = reset;
+        }
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            throw new SocketException(reset.getMessage() + " (while connecting)");
+        }
+
+        @Override
+        public OutputStream getOutputStream() throws IOException {
+            throw new SocketException(reset.getMessage() + " (while connecting)");
+        }
     }
 
     public static byte[] randomBytes(int n, long seed) {
