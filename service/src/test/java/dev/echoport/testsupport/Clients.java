@@ -37,19 +37,22 @@ public final class Clients {
      */
     private static Socket connect(InetSocketAddress from, InetSocketAddress to) throws IOException {
         Socket s = new Socket();
-        s.setSoTimeout(TIMEOUT_MILLIS);
-        if (from != null) {
-            s.bind(from);
-        }
         try {
+            s.setSoTimeout(TIMEOUT_MILLIS);
+            if (from != null) {
+                s.bind(from);
+            }
             s.connect(to, TIMEOUT_MILLIS);
             return s;
         } catch (SocketException e) {
+            s.close();
             if (!String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("reset")) {
                 throw e;
             }
-            s.close();
             return new ResetWhileConnecting(e);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
         }
     }
 
