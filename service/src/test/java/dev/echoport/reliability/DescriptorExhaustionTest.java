@@ -50,7 +50,7 @@ class DescriptorExhaustionTest {
             assertThat(RunningServer.await(() -> p.stdout().stream().anyMatch(l -> l.contains("accept failed")),
                     10_000)).as("the server ran out of descriptors, %s: %s", transport, tail(p)).isTrue();
             int fdsAtLimit = Reliability.openFds(pid);
-            long linesBefore = acceptFailedLines(p).size();
+            int linesBefore = acceptFailedLines(p).size();
             long ticks0 = Reliability.cpuTicks(pid);
             long acceptTicks0 = Reliability.threadCpuTicks(pid, ACCEPT_THREAD);
             long t0 = System.nanoTime();
@@ -58,7 +58,8 @@ class DescriptorExhaustionTest {
             long ticks1 = Reliability.cpuTicks(pid);
             long acceptTicks1 = Reliability.threadCpuTicks(pid, ACCEPT_THREAD);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            List<String> windowLines = acceptFailedLines(p).subList((int) linesBefore, acceptFailedLines(p).size());
+            List<String> allLines = acceptFailedLines(p);
+            List<String> windowLines = allLines.subList(linesBefore, allLines.size());
             long lines = windowLines.size();
             long retries = windowLines.stream().mapToLong(DescriptorExhaustionTest::suppressedErrors).sum();
             double cores = (ticks1 - ticks0) / (double) Reliability.CLOCK_TICKS / seconds;
