@@ -48,6 +48,8 @@ final class ProtocolSettingsReader {
             }
             try {
                 TlsContexts.build(tls); // a bad certificate or key stops start-up here, in one line
+            } catch (TlsContexts.KeyMismatchException e) {
+                throw r.error("tls.private-key", "does not match tls.certificate: " + oneLine(e));
             } catch (Exception e) {
                 throw r.error("tls.certificate", "cannot build a TLS context from tls.certificate and "
                         + "tls.private-key: " + oneLine(e));

@@ -213,7 +213,7 @@ public final class EchoServer implements AutoCloseable {
         protocolMetrics.bindTls();
         try {
             tlsContext = new ReloadingSslContext(tls, protocolMetrics::tlsReload);
-        } catch (java.io.IOException e) {
+        } catch (Exception e) { // the settings reader loaded these files already: one changed in between
             throw new IllegalStateException("echoport.tls.certificate: " + e.getMessage(), e);
         }
         ChannelFuture bind = bootstrap(tlsContext).bind(settings.server().host(), tls.port()).awaitUninterruptibly();

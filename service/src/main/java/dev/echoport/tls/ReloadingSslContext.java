@@ -16,8 +16,12 @@ import java.util.function.Consumer;
 
 /**
  * The TLS context new connections get, swapped without a restart when the certificate, key or trust files change.
- * {@link #checkForChange()} compares each file's modification time and size with those last loaded; a file that fails
- * to load leaves the previous context in force (and is retried only after it changes again).
+ * {@link #checkForChange()} compares each file's modification time, size and inode with those last loaded; files that
+ * fail to load leave the previous context in force.
+ * <p>
+ * A rotation replaces two or three files one after the other, so a check can land between them and see a new
+ * certificate with the old key. Such a failure is taken as "not finished yet": it is reported (ERROR line, failure
+ * count) only if the files are still the same at the next check, and then retried only after they change again.
  */
 public final class ReloadingSslContext {
     private static final Logger log = LoggerFactory.getLogger(ReloadingSslContext.class);
@@ -25,10 +29,13 @@ public final class ReloadingSslContext {
     private final ProtocolSettings.Tls tls;
     private final Consumer<Boolean> onReload;
     private volatile SslContext current;
+    /** The files as last loaded, or as last reported as failing. */
     private List<String> stamps;
+    /** The files as seen by a check whose load failed and was not reported yet; null when none. */
+    private List<String> unsettled;
 
-    /** @param onReload told of each reload attempt: true if the new files are in force */
-    public ReloadingSslContext(ProtocolSettings.Tls tls, Consumer<Boolean> onReload) throws IOException {
+    /** @param onReload told of each reported reload: true if the new files are in force */
+    public ReloadingSslContext(ProtocolSettings.Tls tls, Consumer<Boolean> onReload) throws Exception {
         this.tls = tls;
         this.onReload = onReload;
         this.stamps = stamps();
@@ -50,22 +57,54 @@ public final class ReloadingSslContext {
         if (now.equals(stamps)) {
             return false;
         }
-        stamps = now;
-        return reload();
+        try {
+            install(TlsContexts.build(tls));
+            stamps = now;
+            unsettled = null;
+            return true;
+        } catch (Exception e) {
+            if (!now.equals(unsettled)) {
+                unsettled = now; // perhaps caught mid-rotation: judge it at the next check
+                log.debug("TLS files changed but do not load yet, checking again: {}", oneLine(e));
+                return false;
+            }
+            stamps = now;
+            unsettled = null;
+            failed(e);
+            return false;
+        }
     }
 
-    /** Reloads the files now, changed or not. */
+    /** Reloads the files now, changed or not (SIGHUP: the operator says the rotation is complete). */
     public synchronized boolean reload() {
+        List<String> seen = stampsOrNull();
         try {
-            current = TlsContexts.build(tls);
-            log.info("TLS certificate reloaded from {}", tls.certificate().orElseThrow());
-            onReload.accept(true);
+            install(TlsContexts.build(tls));
+            stamps = seen;
+            unsettled = null;
             return true;
-        } catch (IOException | RuntimeException e) {
-            log.error("TLS certificate reload failed, the previous certificate stays in use: {}",
-                    String.valueOf(rootMessage(e)).replace('\n', ' '));
-            onReload.accept(false);
+        } catch (Exception e) {
+            failed(e);
             return false;
+        }
+    }
+
+    private void install(SslContext context) {
+        current = context;
+        log.info("TLS certificate reloaded from {}", tls.certificate().orElseThrow());
+        onReload.accept(true);
+    }
+
+    private void failed(Exception e) {
+        log.error("TLS certificate reload failed, the previous certificate stays in use: {}", oneLine(e));
+        onReload.accept(false);
+    }
+
+    private List<String> stampsOrNull() {
+        try {
+            return stamps();
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -80,11 +119,11 @@ public final class ReloadingSslContext {
         return out;
     }
 
-    private static String rootMessage(Throwable e) {
+    private static String oneLine(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        return root.getMessage() == null ? root.toString() : root.getMessage();
+        return String.valueOf(root.getMessage() == null ? root.toString() : root.getMessage()).replace('\n', ' ');
     }
 }

@@ -44,6 +44,11 @@ public final class TestPki {
         replace(dir.resolve("server.key"), server.getPrivateKeyPEM());
     }
 
+    /** Replaces only {@code dir/server.crt}: the first half of a rotation. */
+    public static void writeCertificate(X509Bundle server, Path dir) throws IOException {
+        replace(dir.resolve("server.crt"), server.getCertificatePathPEM());
+    }
+
     public static Path writeCa(X509Bundle ca, Path dir) throws IOException {
         Path p = dir.resolve("ca.crt");
         replace(p, ca.getCertificatePEM());
