@@ -20,7 +20,12 @@ public final class TestPki {
     }
 
     public static X509Bundle ca(String name) throws Exception {
-        return new CertificateBuilder().subject("CN=" + name).setIsCertificateAuthority(true).ecp256()
+        return ca(name, CertificateBuilder.Algorithm.ecp256);
+    }
+
+    /** A self-signed CA certificate whose key is of {@code algorithm}. */
+    public static X509Bundle ca(String name, CertificateBuilder.Algorithm algorithm) throws Exception {
+        return new CertificateBuilder().subject("CN=" + name).setIsCertificateAuthority(true).algorithm(algorithm)
                 .notBefore(Instant.now().minus(1, ChronoUnit.DAYS)).notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
                 .buildSelfSigned();
     }

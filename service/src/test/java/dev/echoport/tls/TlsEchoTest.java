@@ -114,18 +114,12 @@ class TlsEchoTest {
                 TestPki.writeCertificate(second, dir);
                 assertThat(RunningServer.await(() -> rs.counter("echoport.tls.certificate.reloads", "result",
                         "failure") == 1.0, 10_000)).as("the mismatched pair reported").isTrue();
-                try (SSLSocket mid = TestPki.connect(tlsAddress(rs), ca, null)) {
-                    assertThat(Clients.roundTrip(mid, new byte[]{9})).isEqualTo(new byte[]{9});
-                    assertThat(subject(mid)).as("the old pair stays in force").isEqualTo("CN=first");
-                }
+                assertThat(newConnectionServedAs(rs)).as("the old pair stays in force").isEqualTo("CN=first");
 
                 TestPki.writeServerFiles(second, dir);
                 assertThat(RunningServer.await(() -> rs.counter("echoport.tls.certificate.reloads", "result",
                         "success") >= 1.0, 10_000)).as("the file watch picked the change up").isTrue();
-                try (SSLSocket after = TestPki.connect(tlsAddress(rs), ca, null)) {
-                    assertThat(Clients.roundTrip(after, new byte[]{2})).isEqualTo(new byte[]{2});
-                    assertThat(subject(after)).isEqualTo("CN=second");
-                }
+                assertThat(newConnectionServedAs(rs)).isEqualTo("CN=second");
                 assertThat(Clients.roundTrip(before, new byte[]{3})).as("the open connection carries on")
                         .isEqualTo(new byte[]{3});
             }
@@ -133,10 +127,7 @@ class TlsEchoTest {
             java.nio.file.Files.writeString(dir.resolve("server.crt"), "not a certificate");
             assertThat(RunningServer.await(() -> rs.counter("echoport.tls.certificate.reloads", "result",
                     "failure") == 2.0, 10_000)).isTrue();
-            try (SSLSocket still = TestPki.connect(tlsAddress(rs), ca, null)) {
-                assertThat(Clients.roundTrip(still, new byte[]{4})).isEqualTo(new byte[]{4});
-                assertThat(subject(still)).isEqualTo("CN=second");
-            }
+            assertThat(newConnectionServedAs(rs)).isEqualTo("CN=second");
         }
     }
 
@@ -189,6 +180,15 @@ class TlsEchoTest {
                     5000)).isTrue();
             assertThat(CapturingAppender.messages("dev.echoport", Level.WARN)).singleElement().asString()
                     .startsWith("TLS handshake with /203.0.113.5:4242 (via /127.0.0.1:").contains("(not_tls)");
+        }
+    }
+
+    /** Opens a TLS connection, checks it echoes, and returns the subject of the certificate it was served. */
+    private static String newConnectionServedAs(RunningServer rs) throws Exception {
+        try (SSLSocket s = TestPki.connect(tlsAddress(rs), ca, null)) {
+            byte[] payload = Clients.randomBytes(16, 16);
+            assertThat(Clients.roundTrip(s, payload)).isEqualTo(payload);
+            return subject(s);
         }
     }
 
