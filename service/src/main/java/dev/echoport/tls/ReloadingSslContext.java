@@ -58,9 +58,7 @@ public final class ReloadingSslContext {
             return false;
         }
         try {
-            install(TlsContexts.build(tls));
-            stamps = now;
-            unsettled = null;
+            install(TlsContexts.build(tls), now);
             return true;
         } catch (Exception e) {
             if (!now.equals(unsettled)) {
@@ -68,9 +66,7 @@ public final class ReloadingSslContext {
                 log.debug("TLS files changed but do not load yet, checking again: {}", oneLine(e));
                 return false;
             }
-            stamps = now;
-            unsettled = null;
-            failed(e);
+            failed(e, now);
             return false;
         }
     }
@@ -79,23 +75,27 @@ public final class ReloadingSslContext {
     public synchronized boolean reload() {
         List<String> seen = stampsOrNull();
         try {
-            install(TlsContexts.build(tls));
-            stamps = seen;
-            unsettled = null;
+            install(TlsContexts.build(tls), seen);
             return true;
         } catch (Exception e) {
-            failed(e);
+            failed(e, seen);
             return false;
         }
     }
 
-    private void install(SslContext context) {
+    /** Puts {@code context}, built from the files as {@code seen}, in force and reports it. */
+    private void install(SslContext context, List<String> seen) {
         current = context;
+        stamps = seen;
+        unsettled = null;
         log.info("TLS certificate reloaded from {}", tls.certificate().orElseThrow());
         onReload.accept(true);
     }
 
-    private void failed(Exception e) {
+    /** Reports a failed load once: the files as {@code seen} are not tried again until they change. */
+    private void failed(Exception e, List<String> seen) {
+        stamps = seen;
+        unsettled = null;
         log.error("TLS certificate reload failed, the previous certificate stays in use: {}", oneLine(e));
         onReload.accept(false);
     }

@@ -16,8 +16,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,8 +33,8 @@ class TlsFilesTest {
     @EnumSource(value = CertificateBuilder.Algorithm.class, names = {"ecp256", "rsa2048", "ed25519"})
     void a_key_is_accepted_with_its_own_certificate_and_refused_with_another(CertificateBuilder.Algorithm alg)
             throws Exception {
-        X509Bundle a = selfSigned(alg, "a");
-        X509Bundle b = selfSigned(alg, "b");
+        X509Bundle a = TestPki.ca("a", alg);
+        X509Bundle b = TestPki.ca("b", alg);
         assertThatCode(() -> TlsContexts.checkKeyMatches(a.getKeyPair().getPrivate(), a.getCertificate()))
                 .doesNotThrowAnyException();
         assertThatThrownBy(() -> TlsContexts.checkKeyMatches(b.getKeyPair().getPrivate(), a.getCertificate()))
@@ -46,8 +44,8 @@ class TlsFilesTest {
 
     @Test
     void a_key_of_another_type_is_refused_by_name() throws Exception {
-        X509Bundle ec = selfSigned(CertificateBuilder.Algorithm.ecp256, "ec");
-        X509Bundle rsa = selfSigned(CertificateBuilder.Algorithm.rsa2048, "rsa");
+        X509Bundle ec = TestPki.ca("ec", CertificateBuilder.Algorithm.ecp256);
+        X509Bundle rsa = TestPki.ca("rsa", CertificateBuilder.Algorithm.rsa2048);
         assertThatThrownBy(() -> TlsContexts.checkKeyMatches(rsa.getKeyPair().getPrivate(), ec.getCertificate()))
                 .isInstanceOf(TlsContexts.KeyMismatchException.class)
                 .hasMessage("the private key is RSA, the certificate's key is EC (CN=ec)");
@@ -109,15 +107,24 @@ class TlsFilesTest {
                         + "the private key does not belong to the certificate CN=second");
     }
 
+    @Test
+    void a_failure_reported_by_sighup_is_not_reported_again_by_the_file_watch() throws Exception {
+        X509Bundle ca = TestPki.ca("echoport test CA");
+        TestPki.writeServerFiles(TestPki.server(ca, "first"), dir);
+        List<Boolean> reported = new CopyOnWriteArrayList<>();
+        ReloadingSslContext files = new ReloadingSslContext(tls(), reported::add);
+
+        TestPki.writeCertificate(TestPki.server(ca, "second"), dir);
+        assertThat(files.reload()).isFalse();
+        assertThat(reported).containsExactly(false);
+        assertThat(files.checkForChange()).isFalse();
+        assertThat(files.checkForChange()).isFalse();
+        assertThat(reported).as("the same files, already reported").containsExactly(false);
+    }
+
     private ProtocolSettings.Tls tls() {
         return new ProtocolSettings.Tls(true, 0, Optional.of(dir.resolve("server.crt")),
                 Optional.of(dir.resolve("server.key")), "", ProtocolSettings.ClientAuth.NONE, Optional.empty(),
                 Duration.ofSeconds(10), Duration.ZERO);
-    }
-
-    private static X509Bundle selfSigned(CertificateBuilder.Algorithm alg, String cn) throws Exception {
-        return new CertificateBuilder().subject("CN=" + cn).algorithm(alg).setIsCertificateAuthority(true)
-                .notBefore(Instant.now().minus(1, ChronoUnit.DAYS)).notAfter(Instant.now().plus(1, ChronoUnit.DAYS))
-                .buildSelfSigned();
     }
 }
