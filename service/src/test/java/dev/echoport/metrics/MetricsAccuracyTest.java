@@ -16,8 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The echoport meters move exactly with what a client did, on every available transport: connections admitted,
@@ -39,10 +39,6 @@ class MetricsAccuracyTest {
     static final List<String> REASONS = List.of("max_connections", "max_per_ip", "denied", "defer_timeout", "policy",
             "shutdown");
     static final List<String> CAUSES = List.of("client", "idle", "shutdown", "error");
-
-    private static void assumeAvailable(Transport t) {
-        assumeTrue(t.isAvailable(), () -> t.configName() + " is not available here: " + t.unavailabilityReason());
-    }
 
     static Map<String, String> reason(String r) {
         return Map.of("reason", r);
