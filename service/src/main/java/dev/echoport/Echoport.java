@@ -1,6 +1,7 @@
 package dev.echoport;
 
 import dev.echoport.admin.AdminServer;
+import dev.echoport.admission.AdmissionPolicy;
 import dev.echoport.admission.AdmissionRules;
 import dev.echoport.config.Settings;
 import dev.echoport.config.SettingsException;
@@ -32,11 +33,17 @@ public final class Echoport implements AutoCloseable {
     private final Optional<AdminServer> admin;
 
     public Echoport(Settings settings, Optional<Path> configFile) {
+        this(settings, configFile, Optional.empty());
+    }
+
+    /** As above, with {@code extraPolicy} asked after the built-in rules instead of a configured policy class. */
+    public Echoport(Settings settings, Optional<Path> configFile, Optional<AdmissionPolicy> extraPolicy) {
         this.settings = settings;
         this.configFile = configFile;
         this.registry = PrometheusRegistries.create(settings.metrics());
         this.gcMetrics = PrometheusRegistries.bindGc(registry);
-        this.server = new EchoServer(settings, registry);
+        this.server = extraPolicy.isPresent() ? new EchoServer(settings, registry, extraPolicy)
+                : new EchoServer(settings, registry);
         this.admin = settings.admin().enabled()
                 ? Optional.of(new AdminServer(settings.admin(), registry, server::isReady,
                 () -> server.state().name().toLowerCase(java.util.Locale.ROOT)))

@@ -3,7 +3,7 @@ package dev.echoport;
 import dev.echoport.config.Settings;
 import dev.echoport.config.SettingsException;
 import dev.echoport.config.SettingsLoader;
-import dev.echoport.server.BindFailedException;
+import dev.echoport.transport.BindFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;

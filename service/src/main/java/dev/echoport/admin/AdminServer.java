@@ -1,7 +1,7 @@
 package dev.echoport.admin;
 
 import dev.echoport.config.Settings;
-import dev.echoport.server.BindFailedException;
+import dev.echoport.transport.BindFailedException;
 import dev.echoport.transport.Transport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;

@@ -2,64 +2,81 @@ package dev.echoport.admission;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Exact counts of admitted, still-open connections, in total and per peer address.
+ * Exact counts of admitted, still-open connections: in total, and per client address once the client is known.
  *
- * <p>Deciding and counting happen under one lock ({@link #admit}), so that however many listeners accept at once and
- * however many connections close meanwhile, the count a policy sees is the count it changes: the total can never pass
- * a limit and never go below zero. The lock is taken once when a connection opens and once when it closes, never on
- * the data path.
+ * <p>A connection whose client is not known yet (its PROXY protocol header is pending) counts in the total only: it
+ * holds a slot of {@code max-connections} from accept, and is counted under its client's address once the header
+ * names it ({@link #resolve}).
+ *
+ * <p>Deciding and counting happen under this object's lock, so that however many listeners accept at once and however
+ * many connections close meanwhile, the count a policy sees is the count it changes: the total can never pass a limit
+ * and never go below zero. {@link Admission} takes the same lock to keep its defer queue in step with the counts. The
+ * lock is taken when a connection opens and when it closes, never on the data path.
  */
 public final class ConnectionTracker implements ConnectionCounts {
     private final Map<InetAddress, int[]> perAddress = new HashMap<>();
-    private final CopyOnWriteArrayList<Runnable> slotListeners = new CopyOnWriteArrayList<>();
     private volatile int active;
 
     /**
-     * Asks {@code policy} about {@code peer} and, when it accepts, counts the connection; both under the lock.
-     * A policy that throws rejects the connection with reason {@link RejectReason#POLICY}.
+     * Asks {@code policy} about {@code peer} and, when it accepts, counts the connection under the peer's address.
+     * A policy that throws or answers {@code null} rejects the connection with reason {@link RejectReason#POLICY}.
      */
-    public Decision admit(InetSocketAddress peer, InetSocketAddress local, AdmissionPolicy policy) {
-        synchronized (this) {
-            Decision d;
-            try {
-                d = policy.decide(peer, local, this);
-            } catch (RuntimeException e) {
-                d = Decision.reject(RejectReason.POLICY);
-            }
-            if (d == null) {
-                d = Decision.reject(RejectReason.POLICY);
-            }
-            if (d.verdict() == Verdict.ACCEPT) {
-                perAddress.computeIfAbsent(peer.getAddress(), a -> new int[1])[0]++;
-                active++;
-            }
-            return d;
+    public synchronized Decision admit(InetSocketAddress peer, InetSocketAddress local, AdmissionPolicy policy) {
+        Decision d = decide(peer, local, policy, this);
+        if (d.verdict() == Verdict.ACCEPT) {
+            count(peer.getAddress());
+        }
+        return d;
+    }
+
+    /** The policy's answer, never {@code null}, never thrown: a failing policy refuses ({@code policy}). */
+    static Decision decide(InetSocketAddress peer, InetSocketAddress local, AdmissionPolicy policy,
+                           ConnectionCounts counts) {
+        try {
+            Decision d = policy.decide(peer, local, counts);
+            return d == null ? Decision.reject(RejectReason.POLICY) : d;
+        } catch (RuntimeException e) {
+            return Decision.reject(RejectReason.POLICY);
         }
     }
 
-    /** Uncounts one admitted connection from {@code address}; called exactly once per admitted connection. */
-    public void release(InetAddress address) {
-        synchronized (this) {
+    /** Counts one connection; {@code address} {@code null} = the client is not known yet (total only). */
+    synchronized void count(InetAddress address) {
+        if (address != null) {
+            perAddress.computeIfAbsent(address, a -> new int[1])[0]++;
+        }
+        active++;
+    }
+
+    /** Counts a connection counted with an unknown client under its client's {@code address} now. */
+    synchronized void resolve(InetAddress address) {
+        perAddress.computeIfAbsent(address, a -> new int[1])[0]++;
+    }
+
+    /**
+     * Uncounts one admitted connection: under {@code address}, or in the total only when {@code null} (its client
+     * never became known). Called exactly once per counted connection.
+     */
+    public synchronized void release(InetAddress address) {
+        if (active == 0) {
+            throw new IllegalStateException("release without admit for " + address);
+        }
+        if (address != null) {
             int[] n = perAddress.get(address);
-            if (n == null || active == 0) {
+            if (n == null) {
                 throw new IllegalStateException("release without admit for " + address);
             }
             if (--n[0] == 0) {
                 perAddress.remove(address);
             }
-            active--;
-            if (active == 0) {
-                notifyAll();
-            }
         }
-        for (Runnable l : slotListeners) {
-            l.run();
+        active--;
+        if (active == 0) {
+            notifyAll();
         }
     }
 
@@ -74,33 +91,36 @@ public final class ConnectionTracker implements ConnectionCounts {
         return n == null ? 0 : n[0];
     }
 
-    /** Distinct peer addresses with at least one open connection. */
+    /** Distinct client addresses with at least one open connection. */
     public synchronized int addresses() {
         return perAddress.size();
     }
 
-    /** Runs {@code listener} after every release (on the releasing thread): a slot may have freed. */
-    public void onSlotFreed(Runnable listener) {
-        slotListeners.add(listener);
-    }
-
-    public void removeSlotListener(Runnable listener) {
-        slotListeners.remove(listener);
-    }
-
-    /** Waits until no admitted connection is open, or {@code timeout} passes; true if none is open. */
-    public boolean awaitNone(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (this) {
-            while (active > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                Duration d = Duration.ofNanos(left);
-                wait(Math.max(1, d.toMillis()));
+    /** These counts without one connection: what a policy sees when it decides on a connection already counted. */
+    ConnectionCounts excludingOne() {
+        return new ConnectionCounts() {
+            @Override
+            public int active() {
+                return ConnectionTracker.this.active() - 1;
             }
-            return true;
+
+            @Override
+            public int activeFrom(InetAddress address) {
+                return ConnectionTracker.this.activeFrom(address);
+            }
+        };
+    }
+
+    /** Waits until no counted connection is open, or {@code timeoutNanos} pass; true if none is open. */
+    synchronized boolean awaitNone(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (active > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
         }
+        return true;
     }
 }

@@ -41,6 +41,18 @@ public final class RulesPolicy implements AdmissionPolicy {
         if (r.maxConnectionsPerIp() > 0 && counts.activeFrom(peer.getAddress()) >= r.maxConnectionsPerIp()) {
             return Decision.reject(RejectReason.MAX_PER_IP);
         }
+        return decideTotal(r, counts);
+    }
+
+    /**
+     * Only {@code max-connections}: what can be decided on a connection whose client is not known yet (its PROXY
+     * protocol header is still to come).
+     */
+    public Decision decideTotal(ConnectionCounts counts) {
+        return decideTotal(rules, counts);
+    }
+
+    private static Decision decideTotal(AdmissionRules r, ConnectionCounts counts) {
         if (r.maxConnections() > 0 && counts.active() >= r.maxConnections()) {
             return r.overLimit() == AdmissionRules.OverLimit.DEFER
                     ? Decision.DEFER : Decision.reject(RejectReason.MAX_CONNECTIONS);

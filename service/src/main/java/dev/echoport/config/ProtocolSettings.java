@@ -16,7 +16,7 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
     /** Everything off: plain TCP echo only. */
     public static ProtocolSettings off() {
         return new ProtocolSettings(
-                new Proxy(ProxyMode.OFF, List.of(), Duration.ofSeconds(5)),
+                new Proxy(ProxyMode.OFF, List.of(), Duration.ofSeconds(5), 4096),
                 new Tls(false, 0, Optional.empty(), Optional.empty(), "", ClientAuth.NONE, Optional.empty(),
                         Duration.ofSeconds(10), Duration.ofSeconds(10)),
                 new Udp(false, 0, 65507, 100, 200, 100_000));
@@ -32,14 +32,19 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
      * @param mode           off, optional (a header may come first) or required (no header, no echo)
      * @param trustedProxies only connections from these blocks may carry a header
      * @param timeout        the header (or, in optional mode, the first bytes that are not one) must arrive within this
+     * @param maxHeaderSize  a v2 header announcing more bytes than this is refused before it is read
      */
-    public record Proxy(ProxyMode mode, List<Cidr> trustedProxies, Duration timeout) {
+    public record Proxy(ProxyMode mode, List<Cidr> trustedProxies, Duration timeout, int maxHeaderSize) {
         public Proxy {
             trustedProxies = List.copyOf(trustedProxies);
         }
 
         public boolean enabled() {
             return mode != ProxyMode.OFF;
+        }
+
+        public boolean required() {
+            return mode == ProxyMode.REQUIRED;
         }
 
         public boolean trusts(java.net.InetSocketAddress peer) {

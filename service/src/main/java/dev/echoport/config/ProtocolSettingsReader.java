@@ -26,7 +26,9 @@ final class ProtocolSettingsReader {
                     + mode.name().toLowerCase(java.util.Locale.ROOT) + " (a header from anyone else is refused)");
         }
         return new ProtocolSettings.Proxy(mode, trusted,
-                r.durationIn("proxy-protocol-timeout", Duration.ofMillis(10), Duration.ofMinutes(5)));
+                r.durationIn("proxy-protocol-timeout", Duration.ofMillis(10), Duration.ofMinutes(5)),
+                // 232: the fixed part and a UNIX address block, the least Netty's decoder takes; 65551: the largest
+                r.bytesIn("proxy-protocol-max-header-size", 232, 16 + 65535));
     }
 
     private static ProtocolSettings.Tls tls(ConfigReader r, Settings.Server server, int adminPort) {

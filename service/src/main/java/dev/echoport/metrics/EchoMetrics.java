@@ -1,5 +1,6 @@
 package dev.echoport.metrics;
 
+import dev.echoport.admission.AdmissionObserver;
 import dev.echoport.admission.AdmissionRules;
 import dev.echoport.admission.ConnectionCounts;
 import dev.echoport.admission.RejectReason;
@@ -11,6 +12,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 
 import java.time.Duration;
@@ -18,7 +21,6 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
@@ -29,7 +31,7 @@ import java.util.function.ToIntFunction;
  * <p>The data path ({@link #bytesReceived}, {@link #bytesSent}, {@link #echoLatency}) only adds to striped counters
  * ({@link LongAdder}) and a fixed-bucket histogram: no lock, no allocation.
  */
-public final class EchoMetrics {
+public final class EchoMetrics implements AdmissionObserver {
     /** {@code echoport_connections_active}: admitted connections open now. */
     public static final String CONNECTIONS_ACTIVE = "echoport.connections.active";
     /** {@code echoport_connections_accepted_total}: connections admitted by the condition function. */
@@ -120,11 +122,23 @@ public final class EchoMetrics {
                 .description("Configured limits; 0 means no limit").register(registry);
     }
 
-    /** Registers the gauge of echo bytes queued in user space (summed over connections at scrape time). */
-    public void bindPendingEchoBytes(LongSupplier pending) {
-        Gauge.builder(ECHO_PENDING, pending, LongSupplier::getAsLong).strongReference(true).baseUnit("bytes")
+    /** Registers the gauge of echo bytes queued in user space, summed over {@code open} connections at scrape time. */
+    public void bindPendingEchoBytes(Iterable<Channel> open) {
+        Gauge.builder(ECHO_PENDING, open, EchoMetrics::pendingEchoBytes).strongReference(true).baseUnit("bytes")
                 .description("Echo bytes queued for peers that read slower than they write, not yet written")
                 .register(registry);
+    }
+
+    /** Echo bytes queued in the outbound buffers of {@code open}, not yet written to their sockets. */
+    public static long pendingEchoBytes(Iterable<Channel> open) {
+        long sum = 0;
+        for (Channel c : open) {
+            ChannelOutboundBuffer out = c.unsafe().outboundBuffer();
+            if (out != null) {
+                sum += out.totalPendingWriteBytes();
+            }
+        }
+        return sum;
     }
 
     /** Binds Netty's pending-task gauges for the loops of {@code group} (one tag value per loop thread: bounded). */
@@ -132,14 +146,17 @@ public final class EchoMetrics {
         new NettyEventExecutorMetrics(group).bindTo(registry);
     }
 
+    @Override
     public void accepted() {
         accepted.increment();
     }
 
+    @Override
     public void rejected(RejectReason reason) {
         rejected.get(reason).increment();
     }
 
+    @Override
     public void deferred() {
         deferred.increment();
     }

@@ -1,13 +1,10 @@
 package dev.echoport.proxy;
 
-import dev.echoport.admission.AdmissionPolicy;
+import dev.echoport.admission.Admission;
 import dev.echoport.admission.AdmissionRules;
-import dev.echoport.admission.ConnectionTracker;
-import dev.echoport.admission.Decision;
 import dev.echoport.admission.RejectReason;
-import dev.echoport.admission.Verdict;
-import dev.echoport.config.ProtocolSettings;
 import dev.echoport.echo.ConnectionLifecycleHandler;
+import dev.echoport.echo.PipelineNames;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -15,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -23,76 +21,48 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
- * Admission for connections behind a load balancer: waits for the PROXY header (or, in optional mode, for the sign
- * that there is none), then asks the same tracker and policy as the listener would, with the client address from the
- * header. Admitted: the echo handlers are added behind it and it leaves. Refused: the connection is closed (RST with
- * {@code reject-action = reset}) before a byte is echoed, and nothing after the header is read.
- *
- * <p>A connection waiting for its header holds no admission slot; {@code proxy-protocol-timeout} bounds the wait.
- * {@code over-limit = defer} cannot hold a registered connection here, so DEFER counts as {@code max_connections}.
+ * Admission after the PROXY header: waits for the header (or, in optional mode, the sign that there is none), then
+ * puts the client it names to {@link Admission}. Admitted: the echo handlers are added behind it and it leaves.
+ * Refused: the connection is closed (RST with {@code reject-action = reset}) before a byte is echoed.
+ * {@code proxy-protocol-timeout} bounds the wait; in optional mode a connection silent that long is a direct client.
  */
-public final class ProxyAdmissionHandler extends ChannelInboundHandlerAdapter {
+final class ProxyAdmissionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ProxyAdmissionHandler.class);
 
-    /** What admission needs from the server: one instance shared by all connections of a listener. */
-    public record Context(ProtocolSettings.Proxy proxy, ConnectionTracker tracker, AdmissionPolicy policy,
-                          Supplier<AdmissionRules> rules, Runnable onAccepted, Consumer<RejectReason> onRejected) {
-    }
-
-    private final Context c;
+    private final ProxyProtocol proxy;
+    private final Admission admission;
     private final Consumer<Channel> addEchoHandlers;
-    private final String detectorName;
     private ScheduledFuture<?> timeout;
     private boolean decided;
 
-    /**
-     * @param addEchoHandlers adds the handlers of an admitted connection behind this one
-     * @param detectorName    the {@link ProxyProtocolDetector}'s name in optional mode, else {@code null}
-     */
-    public ProxyAdmissionHandler(Context context, Consumer<Channel> addEchoHandlers, String detectorName) {
-        this.c = context;
+    ProxyAdmissionHandler(ProxyProtocol proxy, Admission admission, Consumer<Channel> addEchoHandlers) {
+        this.proxy = proxy;
+        this.admission = admission;
         this.addEchoHandlers = addEchoHandlers;
-        this.detectorName = detectorName;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        if (c.rules().get().rejectAction() == AdmissionRules.RejectAction.RESET) {
-            // Until admitted, any close is a refusal and sends RST, including the decoder's own close of a bad header.
+        if (admission.rules().rejectAction() == AdmissionRules.RejectAction.RESET) {
+            // Until admitted, any close is a refusal and sends RST, the decoder's own close of a bad header included.
             setLinger(ctx, 0);
         }
-        timeout = ctx.executor().schedule(() -> onTimeout(ctx), c.proxy().timeout().toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
-        if (c.proxy().mode() == ProtocolSettings.ProxyMode.REQUIRED && (peer == null || !c.proxy().trusts(peer))) {
-            reject(ctx, RejectReason.UNTRUSTED_PROXY); // required: nobody but a trusted proxy may connect at all
-            return;
-        }
-        ctx.fireChannelActive();
+        timeout = ctx.executor().schedule(() -> onTimeout(ctx), proxy.settings().timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (decided) { // refused: whatever the decoders still hand over is dropped
-            ReferenceCountUtil.release(msg);
+        if (decided || !(msg instanceof HAProxyMessage header)) {
+            ReferenceCountUtil.release(msg); // refused: whatever the decoders still hand over is dropped
             return;
         }
-        if (msg instanceof HAProxyMessage header) {
-            try {
-                onHeader(ctx, header);
-            } finally {
-                header.release();
-            }
-        } else {
-            // optional mode, no header: the detector fired NO_HEADER first, so we only get here if that admitted us
-            ReferenceCountUtil.release(msg);
-            log.debug("data before a PROXY decision on {}", ctx.channel());
+        try {
+            onHeader(ctx, header);
+        } finally {
+            header.release();
         }
     }
 
@@ -107,10 +77,19 @@ public final class ProxyAdmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!decided) {
-            log.debug("invalid PROXY header from {}: {}", ctx.channel().remoteAddress(), cause.toString());
-            reject(ctx, RejectReason.PROXY_HEADER);
+        if (decided) {
+            return; // refused and closing: what the decoders still report adds nothing
         }
+        RejectReason reason = RejectReason.PROXY_HEADER;
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProxyProtocolDetector.Refused r) {
+                reason = r.reason();
+                break;
+            }
+        }
+        log.debug("PROXY protocol from {} refused ({}): {}", ctx.channel().remoteAddress(), reason.label(),
+                cause.toString());
+        refuse(ctx, reason);
     }
 
     @Override
@@ -122,14 +101,11 @@ public final class ProxyAdmissionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimeout();
         decided = true;
+        ctx.fireChannelInactive();
     }
 
     private void onHeader(ChannelHandlerContext ctx, HAProxyMessage header) {
         InetSocketAddress peer = (InetSocketAddress) ctx.channel().remoteAddress();
-        if (peer == null || !c.proxy().trusts(peer)) {
-            reject(ctx, RejectReason.UNTRUSTED_PROXY);
-            return;
-        }
         if (header.command() == HAProxyCommand.LOCAL || header.proxiedProtocol() == HAProxyProxiedProtocol.UNKNOWN
                 || header.sourceAddress() == null
                 || header.proxiedProtocol().addressFamily() == HAProxyProxiedProtocol.AddressFamily.AF_UNIX) {
@@ -138,10 +114,10 @@ public final class ProxyAdmissionHandler extends ChannelInboundHandlerAdapter {
         }
         InetSocketAddress client;
         try {
-            client = new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(
-                    header.sourceAddress()), header.sourcePort());
+            client = new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(header.sourceAddress()),
+                    header.sourcePort());
         } catch (RuntimeException e) {
-            reject(ctx, RejectReason.PROXY_HEADER);
+            refuse(ctx, RejectReason.PROXY_HEADER);
             return;
         }
         admit(ctx, client, true);
@@ -151,39 +127,35 @@ public final class ProxyAdmissionHandler extends ChannelInboundHandlerAdapter {
         if (decided || ctx.isRemoved()) {
             return;
         }
-        if (detectorName != null && ctx.pipeline().get(detectorName) instanceof ProxyProtocolDetector d) {
+        if (!proxy.settings().required() && ctx.pipeline().get(PipelineNames.PROXY_DETECTOR) instanceof
+                ProxyProtocolDetector d) {
             d.giveUp(ctx.pipeline().context(d)); // optional mode and a silent client: a direct client after all
             return;
         }
-        reject(ctx, RejectReason.PROXY_HEADER);
+        refuse(ctx, RejectReason.PROXY_HEADER);
     }
 
     private void admit(ChannelHandlerContext ctx, InetSocketAddress client, boolean proxied) {
         decided = true;
         cancelTimeout();
         Channel ch = ctx.channel();
-        Decision d = c.tracker().admit(client, (InetSocketAddress) ch.localAddress(), c.policy());
-        if (d.verdict() != Verdict.ACCEPT) {
-            reject(ctx, d.verdict() == Verdict.DEFER ? RejectReason.MAX_CONNECTIONS : d.reason());
-            return;
+        if (!admission.admitClient(ch, client)) {
+            return; // refused and closing
         }
-        ch.closeFuture().addListener(f -> c.tracker().release(client.getAddress()));
-        if (c.rules().get().rejectAction() == AdmissionRules.RejectAction.RESET) {
+        if (admission.rules().rejectAction() == AdmissionRules.RejectAction.RESET) {
             setLinger(ctx, -1); // admitted: an orderly close again
         }
         if (proxied) {
             ch.attr(ConnectionLifecycleHandler.CLIENT_ADDRESS).set(client);
         }
-        c.onAccepted().run();
         addEchoHandlers.accept(ch);
         ctx.pipeline().remove(this);
     }
 
-    private void reject(ChannelHandlerContext ctx, RejectReason reason) {
+    private void refuse(ChannelHandlerContext ctx, RejectReason reason) {
         decided = true;
         cancelTimeout();
-        c.onRejected().accept(reason);
-        ctx.close();
+        admission.reject(ctx.channel(), reason);
     }
 
     private static void setLinger(ChannelHandlerContext ctx, int seconds) {

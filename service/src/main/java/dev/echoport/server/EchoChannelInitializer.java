@@ -1,83 +1,56 @@
 package dev.echoport.server;
 
-import dev.echoport.config.ProtocolSettings;
+import dev.echoport.admission.Admission;
 import dev.echoport.config.Settings;
 import dev.echoport.echo.ConnectionLifecycleHandler;
 import dev.echoport.echo.EchoHandler;
 import dev.echoport.echo.IdleTimeoutHandler;
+import dev.echoport.echo.PipelineNames;
 import dev.echoport.metrics.EchoMetrics;
-import dev.echoport.metrics.ProtocolMetrics;
-import dev.echoport.proxy.ProxyAdmissionHandler;
-import dev.echoport.proxy.ProxyProtocolDetector;
-import dev.echoport.tls.HandshakeFailureLog;
-import dev.echoport.tls.ReloadingSslContext;
-import dev.echoport.tls.TlsHandshakeHandler;
+import dev.echoport.proxy.ProxyProtocol;
+import dev.echoport.tls.TlsTermination;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
-import io.netty.handler.ssl.SslHandler;
 
-import java.util.concurrent.TimeUnit;
-
-/** Assembles the pipeline of every admitted connection; the order is documented in {@link PipelineNames}. */
+/**
+ * Assembles the pipeline of every admitted connection, in the order {@link PipelineNames} documents: the PROXY
+ * protocol handlers when it is on (they add the rest once the client is admitted), then TLS on the TLS listener, then
+ * the lifecycle, idle timeout and echo handlers. Shared by a listener's connections; holds no per-connection state.
+ */
 final class EchoChannelInitializer extends ChannelInitializer<Channel> {
     private final Settings.Echo echo;
     private final EchoMetrics metrics;
     private final boolean blockingWrites;
-    private final ProxyAdmissionHandler.Context proxy;
-    private final ReloadingSslContext tls;
-    private final ProtocolSettings.Tls tlsSettings;
-    private final ProtocolMetrics protocolMetrics;
-    private final HandshakeFailureLog handshakeFailureLog = new HandshakeFailureLog();
+    private final ProxyProtocol proxy;
+    private final Admission admission;
+    private final TlsTermination tls;
 
-    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites) {
-        this(echo, metrics, blockingWrites, null, null, null, null);
-    }
-
-    /**
-     * @param proxy admission after the PROXY header, or {@code null} when proxy-protocol = off
-     * @param tls   the TLS context of a TLS listener, or {@code null} for plain TCP
-     */
-    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites,
-                           ProxyAdmissionHandler.Context proxy, ReloadingSslContext tls,
-                           ProtocolSettings.Tls tlsSettings, ProtocolMetrics protocolMetrics) {
+    /** @param tls TLS at the start of each connection, or {@code null} for the plain listener */
+    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites, ProxyProtocol proxy,
+                           Admission admission, TlsTermination tls) {
         this.echo = echo;
         this.metrics = metrics;
         this.blockingWrites = blockingWrites;
         this.proxy = proxy;
+        this.admission = admission;
         this.tls = tls;
-        this.tlsSettings = tlsSettings;
-        this.protocolMetrics = protocolMetrics;
     }
 
     @Override
     protected void initChannel(Channel ch) {
-        if (proxy == null) {
-            addEchoHandlers(ch);
-            return;
-        }
-        ChannelPipeline p = ch.pipeline();
-        if (proxy.proxy().mode() == ProtocolSettings.ProxyMode.OPTIONAL) {
-            p.addLast(PipelineNames.PROXY_DETECTOR, new ProxyProtocolDetector(PipelineNames.PROXY_DECODER));
-            p.addLast(PipelineNames.PROXY_ADMISSION,
-                    new ProxyAdmissionHandler(proxy, this::addEchoHandlers,
-                            PipelineNames.PROXY_DETECTOR));
+        if (proxy.enabled()) {
+            proxy.addHandlers(ch.pipeline(), admission, this::addEchoHandlers);
         } else {
-            p.addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder());
-            p.addLast(PipelineNames.PROXY_ADMISSION,
-                    new ProxyAdmissionHandler(proxy, this::addEchoHandlers, null));
+            addEchoHandlers(ch);
         }
     }
 
     private void addEchoHandlers(Channel ch) {
-        ChannelPipeline p = ch.pipeline();
         if (tls != null) {
-            SslHandler ssl = tls.current().newHandler(ch.alloc());
-            ssl.setHandshakeTimeout(tlsSettings.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            p.addLast(PipelineNames.TLS, ssl);
-            p.addLast(PipelineNames.TLS_HANDSHAKE, new TlsHandshakeHandler(protocolMetrics, handshakeFailureLog));
+            tls.addHandlers(ch);
         }
+        ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.LIFECYCLE, new ConnectionLifecycleHandler(metrics));
         if (echo.idleTimeoutEnabled()) {
             p.addLast(PipelineNames.IDLE_TIMEOUT, new IdleTimeoutHandler(echo.idleTimeout()));

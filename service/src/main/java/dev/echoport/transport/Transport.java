@@ -1,5 +1,6 @@
 package dev.echoport.transport;
 
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -26,6 +27,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -127,6 +129,20 @@ public enum Transport {
             return new io.netty.channel.oio.OioEventLoopGroup(threads, threadFactory);
         }
         return new MultiThreadIoEventLoopGroup(threads, threadFactory, ioHandlerFactory());
+    }
+
+    /**
+     * The event-loop group that serves connections. As {@link #newEventLoopGroup}, except for OIO: there each
+     * connection has its own thread, {@code threadFreed} is told when a connection's thread is free again (after its
+     * close completed), and the group has no cap of its own, admission caps connections.
+     */
+    public EventLoopGroup newConnectionGroup(int threads, String threadNamePrefix, Consumer<Channel> threadFreed) {
+        if (this == OIO) {
+            requireAvailable();
+            return new OioConnectionThreads(new DefaultThreadFactory(threadNamePrefix + "-" + configName, true),
+                    threadFreed);
+        }
+        return newEventLoopGroup(threads, threadNamePrefix);
     }
 
     private IoHandlerFactory ioHandlerFactory() {

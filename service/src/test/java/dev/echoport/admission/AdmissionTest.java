@@ -1,28 +1,25 @@
 package dev.echoport.admission;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The condition function over real sockets: who gets in, who is refused and how, who waits. */
 class AdmissionTest {
     private static final byte[] PING = {'p', 'i', 'n', 'g'};
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void the_connection_over_max_connections_is_reset_and_a_freed_slot_admits_the_next(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, "admission.max-connections = 2"))) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, "admission.max-connections = 2"))) {
             Socket a = Clients.connect(rs.address());
             Socket b = Clients.connect(rs.address());
             assertThat(Clients.roundTrip(a, PING)).isEqualTo(PING);
@@ -36,7 +33,7 @@ class AdmissionTest {
                     .isEqualTo(2.0 * PING.length);
 
             a.close();
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 1, 5000)).isTrue();
+            Await.until("rs.server().counts().active() == 1", () -> rs.server().counts().active() == 1);
             try (Socket d = Clients.connect(rs.address())) {
                 assertThat(Clients.roundTrip(d, PING)).as("a freed slot lets the next one in").isEqualTo(PING);
             }
@@ -44,11 +41,9 @@ class AdmissionTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void reject_action_close_ends_refused_connections_with_a_fin(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission { max-connections = 1, reject-action = close }"));
              Socket a = Clients.connect(rs.address());
              Socket b = Clients.connect(rs.address())) {
@@ -57,17 +52,15 @@ class AdmissionTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_deferred_connection_waits_for_a_slot_then_echoes(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission { max-connections = 1, over-limit = defer, defer-timeout = 20s }"));
              Socket a = Clients.connect(rs.address());
              Socket b = Clients.connect(rs.address())) {
             assertThat(Clients.roundTrip(a, PING)).isEqualTo(PING);
             b.getOutputStream().write(PING);
-            assertThat(RunningServer.await(() -> rs.counter("echoport.connections.deferred") == 1.0, 5000)).isTrue();
+            Await.until("rs.counter(\"echoport.connections.deferred\") == 1.0", () -> rs.counter("echoport.connections.deferred") == 1.0);
             assertThat(Clients.refusal(b, 300)).as("held: neither echoed nor closed while the slot is taken")
                     .isEqualTo("open");
 
@@ -80,11 +73,9 @@ class AdmissionTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_deferred_connection_that_waits_past_defer_timeout_is_rejected(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission { max-connections = 1, over-limit = defer, defer-timeout = 300ms }"));
              Socket a = Clients.connect(rs.address());
              Socket b = Clients.connect(rs.address())) {
@@ -94,18 +85,16 @@ class AdmissionTest {
             assertThat(Clients.roundTrip(a, PING)).as("the admitted one is untouched").isEqualTo(PING);
             // and accepting resumed: with the slot free, a new connection gets in at once
             a.close();
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, 5000)).isTrue();
+            Await.until("rs.server().counts().active() == 0", () -> rs.server().counts().active() == 0);
             try (Socket c = Clients.connect(rs.address())) {
                 assertThat(Clients.roundTrip(c, PING)).isEqualTo(PING);
             }
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void max_connections_per_ip_refuses_one_address_while_others_get_in(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission.max-connections-per-ip = 2"))) {
             InetSocketAddress to = rs.address();
             try (Socket a1 = Clients.connectFrom("127.0.0.1", to);
@@ -124,11 +113,9 @@ class AdmissionTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void deny_and_allow_cidrs_decide_by_peer_address(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission { allow = [\"127.0.0.0/29\"], deny = [\"127.0.0.2/32\"] }"))) {
             InetSocketAddress to = rs.address();
             try (Socket allowed = Clients.connectFrom("127.0.0.1", to);
@@ -142,14 +129,12 @@ class AdmissionTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_custom_policy_is_asked_after_the_built_in_rules(Transport transport) throws Exception {
-        assumeAvailable(transport);
         // refuses connections to odd... peers whose last address byte is 3
         AdmissionPolicy notDotThree = (peer, local, counts) -> peer.getAddress().getAddress()[3] == 3
                 ? Decision.reject(RejectReason.POLICY) : Decision.ACCEPT;
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport), notDotThree)) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport), notDotThree)) {
             try (Socket ok = Clients.connectFrom("127.0.0.1", rs.address());
                  Socket no = Clients.connectFrom("127.0.0.3", rs.address())) {
                 assertThat(Clients.roundTrip(ok, PING)).isEqualTo(PING);

@@ -1,9 +1,10 @@
 package dev.echoport.admission;
 
+import dev.echoport.testsupport.Await;
 import ch.qos.logback.classic.Level;
 import dev.echoport.testsupport.CapturingAppender;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ConfiguredPolicyTest {
 
     @Test
     void a_policy_class_from_config_is_asked_after_the_rules() throws Exception {
-        try (RunningServer rs = RunningServer.start(TestSettings.of(Transport.NIO,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(Transport.NIO,
                 "admission.policy-class = \"" + RefuseDotThree.class.getName() + "\""));
              Socket ok = Clients.connectFrom("127.0.0.1", rs.address());
              Socket no = Clients.connectFrom("127.0.0.3", rs.address())) {
@@ -41,7 +42,7 @@ class ConfiguredPolicyTest {
     void a_flood_of_rejections_is_one_summary_line_per_reason() throws Exception {
         CapturingAppender.clear();
         int refused = 25;
-        try (RunningServer rs = RunningServer.start(TestSettings.of(Transport.NIO, "admission.max-connections = 1"));
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(Transport.NIO, "admission.max-connections = 1"));
              Socket holder = Clients.connect(rs.address())) {
             assertThat(Clients.roundTrip(holder, new byte[]{1})).containsExactly(1);
             for (int i = 0; i < refused; i++) {
@@ -51,8 +52,7 @@ class ConfiguredPolicyTest {
                     // refused before connect() returned: still one refusal
                 }
             }
-            assertThat(RunningServer.await(() -> total(summaries()) == refused, 5000))
-                    .as("summaries %s", summaries()).isTrue();
+            Await.until(String.format("summaries %s", summaries()), () -> total(summaries()) == refused);
             assertThat(summaries()).as("at most one line per second: far fewer lines than refusals")
                     .hasSizeLessThanOrEqualTo(3)
                     .allSatisfy(l -> assertThat(l).matches("rejected \\d+ connections?: max-connections 1 reached"));

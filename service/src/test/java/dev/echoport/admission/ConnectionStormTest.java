@@ -1,11 +1,11 @@
 package dev.echoport.admission;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.Socket;
 import java.util.ArrayList;
@@ -17,7 +17,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -29,10 +28,8 @@ class ConnectionStormTest {
     static final int THREADS = 16;
     static final int CYCLES_PER_THREAD = 60;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void connect_close_storm_keeps_counts_exact(Transport transport) throws Exception {
-        assumeAvailable(transport);
         AtomicInteger maxSeen = new AtomicInteger();
         AtomicInteger minSeen = new AtomicInteger();
         // Asked with the tracker's lock held, after the rules admitted: sees exactly the count the decision changes.
@@ -43,7 +40,7 @@ class ConnectionStormTest {
             return Decision.ACCEPT;
         };
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try (RunningServer rs = RunningServer.start(
+        try (RunningEchoport rs = RunningEchoport.start(
                 TestSettings.of(transport, "admission.max-connections = " + LIMIT), observer)) {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<int[]>> results = new ArrayList<>();
@@ -86,16 +83,15 @@ class ConnectionStormTest {
             }
             int attempts = THREADS * CYCLES_PER_THREAD;
             assertThat(echoed + refused).isEqualTo(attempts);
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, 10_000))
-                    .as("every close was counted: active back to zero").isTrue();
+            Await.until("every close was counted: active back to zero", () -> rs.server().counts().active() == 0);
             assertThat(maxSeen.get()).as("admitted count never passed the limit").isLessThanOrEqualTo(LIMIT);
             assertThat(minSeen.get()).as("count never below zero").isGreaterThanOrEqualTo(0);
             double accepted = rs.counter("echoport.connections.accepted");
             double rejected = rs.counter("echoport.connections.rejected", "reason", "max_connections");
             assertThat(accepted + rejected).as("each attempt decided exactly once").isEqualTo(attempts);
             assertThat(accepted).as("clients that got their byte back were admitted").isEqualTo(echoed);
-            assertThat(RunningServer.await(() -> rs.counter("echoport.connections.closed", "cause", "client")
-                    + rs.counter("echoport.connections.closed", "cause", "error") == accepted, 10_000)).isTrue();
+            Await.until("rs.counter(\"echoport.connections.closed\", \"cause\", \"client\") + rs.counter(\"echoport.connections.closed\", \"cause\", \"error\") == accepted", () -> rs.counter("echoport.connections.closed", "cause", "client")
+                    + rs.counter("echoport.connections.closed", "cause", "error") == accepted);
         } finally {
             pool.shutdownNow();
         }

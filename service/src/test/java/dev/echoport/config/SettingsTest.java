@@ -100,6 +100,7 @@ class SettingsTest {
             echoport.proxy-protocol = required             | echoport.trusted-proxies = []: must name at least one CIDR block when echoport.proxy-protocol is required
             echoport.trusted-proxies = ["10.0.0.0/40"]     | echoport.trusted-proxies[0] = "10.0.0.0/40": prefix length 40 exceeds 32
             echoport.proxy-protocol-timeout = 0s           | echoport.proxy-protocol-timeout = "0s": expected a duration from 10ms to 5m
+            echoport.proxy-protocol-max-header-size = 100B | echoport.proxy-protocol-max-header-size = "100B": expected a size from 232 to 65551 bytes
             echoport.tls.enabled = yes-please              | echoport.tls.enabled = "yes-please": expected true or false
             echoport.tls.enabled = true                    | echoport.tls.certificate = "": required (a PEM file)
             echoport.tls { enabled = true, certificate = "/no/such.crt", private-key = "/no/such.key" } | echoport.tls.certificate = "/no/such.crt": file not found or not readable
@@ -113,7 +114,7 @@ class SettingsTest {
             echoport.udp.burst = 0                         | echoport.udp.burst = 0: expected an integer from 1 to 10000000
             echoport.udp.max-sources = 0                   | echoport.udp.max-sources = 0: expected an integer from 1 to 10000000
             echoport.udp.speed = 5                         | echoport.udp.speed: unknown key (known keys at echoport.udp: burst, enabled, max-datagram-size, max-sources, packets-per-second-per-source, port)
-            echoport.max-connections = 5                   | echoport.max-connections: unknown key (known keys at echoport: admin, admission, echo, host, io-threads, listeners, metrics, port, proxy-protocol, proxy-protocol-timeout, shutdown, socket, tls, transport, trusted-proxies, udp)
+            echoport.max-connections = 5                   | echoport.max-connections: unknown key (known keys at echoport: admin, admission, echo
             echoport.admission.max-conections = 5          | echoport.admission.max-conections: unknown key (known keys at echoport.admission: allow, defer-timeout, deny, max-connections, max-connections-per-ip, over-limit, policy-class, reject-action)
             echoport = 5                                   | echoport: missing or not an object
             """)

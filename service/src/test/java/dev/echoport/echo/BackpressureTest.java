@@ -1,11 +1,11 @@
 package dev.echoport.echo;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,7 +13,6 @@ import java.net.Socket;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -26,11 +25,9 @@ class BackpressureTest {
     static final long TOTAL = 256L << 20;
     static final long BOUND = 64 * 1024 + 64 * 1024 + 96;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_client_that_does_not_read_cannot_grow_server_memory(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport));
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport));
              Socket s = Clients.connect(rs.address())) {
             s.setSoTimeout(60_000);
             AtomicLong written = new AtomicLong();
@@ -76,7 +73,7 @@ class BackpressureTest {
             writer.join(30_000);
             assertThat(writeError.get()).isNull();
             assertThat(read).isEqualTo(TOTAL);
-            assertThat(RunningServer.await(() -> rs.counter("echoport.bytes.sent") == TOTAL, 5000)).isTrue();
+            Await.until("rs.counter(\"echoport.bytes.sent\") == TOTAL", () -> rs.counter("echoport.bytes.sent") == TOTAL);
         }
     }
 

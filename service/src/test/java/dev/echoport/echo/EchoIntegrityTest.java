@@ -1,11 +1,11 @@
 package dev.echoport.echo;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.DataInputStream;
 import java.io.OutputStream;
@@ -17,17 +17,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every byte comes back in order and unchanged, whatever the size, the pipelining and the concurrency. */
 class EchoIntegrityTest {
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void messages_from_1_byte_to_4_MiB_come_back_unchanged(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport));
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport));
              Socket s = Clients.connect(rs.address())) {
             long total = 0;
             for (int size : new int[]{1, 1024, 64 * 1024, 4 * 1024 * 1024}) {
@@ -37,22 +34,19 @@ class EchoIntegrityTest {
                 total += size;
             }
             long expected = total;
-            assertThat(RunningServer.await(() -> rs.counter("echoport.bytes.sent") == expected, 5000))
-                    .as("bytes_sent counts exactly what was echoed").isTrue();
+            Await.until("bytes_sent counts exactly what was echoed", () -> rs.counter("echoport.bytes.sent") == expected);
             assertThat(rs.counter("echoport.bytes.received")).isEqualTo((double) total);
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void one_hundred_concurrent_pipelined_connections_each_get_their_own_bytes_back(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
         int connections = 100;
         int messages = 20;
         int size = 1000;
         ExecutorService pool = Executors.newFixedThreadPool(connections);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport))) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport))) {
             List<Future<Boolean>> results = new ArrayList<>();
             for (int c = 0; c < connections; c++) {
                 long seed = c;

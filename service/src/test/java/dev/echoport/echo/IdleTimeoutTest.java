@@ -1,25 +1,22 @@
 package dev.echoport.echo;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.Socket;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** echo.idle-timeout closes silent connections and only those. */
 class IdleTimeoutTest {
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_silent_connection_is_closed_after_the_idle_timeout(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, "echo.idle-timeout = 400ms"));
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, "echo.idle-timeout = 400ms"));
              Socket silent = Clients.connect(rs.address());
              Socket busy = Clients.connect(rs.address())) {
             long start = System.nanoTime();
@@ -32,8 +29,7 @@ class IdleTimeoutTest {
             long waitedMillis = (System.nanoTime() - start) / 1_000_000;
             assertThat(waitedMillis).as("not closed before its idle timeout").isGreaterThanOrEqualTo(400);
             assertThat(Clients.roundTrip(busy, new byte[]{42})).as("the busy connection survived").containsExactly(42);
-            assertThat(RunningServer.await(
-                    () -> rs.counter("echoport.connections.closed", "cause", "idle") == 1.0, 5000)).isTrue();
+            Await.until("rs.counter(\"echoport.connections.closed\", \"cause\", \"idle\") == 1.0", () -> rs.counter("echoport.connections.closed", "cause", "idle") == 1.0);
         }
     }
 }

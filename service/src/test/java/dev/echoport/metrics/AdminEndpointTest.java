@@ -1,5 +1,8 @@
 package dev.echoport.metrics;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.Exposition;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.transport.TransportSelection;
 import org.junit.jupiter.api.Test;
 
@@ -121,18 +124,8 @@ class AdminEndpointTest {
         }
     }
 
-    private static HttpResponse<String> awaitStatus(RunningEchoport ep, String path, int status)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + RunningEchoport.DEADLINE.toNanos();
-        HttpResponse<String> r;
-        do {
-            r = ep.get(path, null);
-            if (r.statusCode() == status) {
-                return r;
-            }
-            Thread.sleep(10); // polling the endpoint under test
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError(path + " never answered " + status + "; last: " + r.statusCode() + " " + r.body());
+    private static HttpResponse<String> awaitStatus(RunningEchoport ep, String path, int status) {
+        return Await.value(path + " answering " + status, () -> ep.get(path, null), r -> r.statusCode() == status);
     }
 
     /** Sends {@code request} as is and returns the status line of the answer; the server must then close. */

@@ -1,5 +1,7 @@
 package dev.echoport.metrics;
 
+import dev.echoport.testsupport.Exposition;
+import dev.echoport.testsupport.RunningEchoport;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package dev.echoport.metrics;
 
+import dev.echoport.testsupport.RunningEchoport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;

@@ -1,8 +1,9 @@
 package dev.echoport.metrics;
 
+import dev.echoport.testsupport.Exposition;
+import dev.echoport.testsupport.RunningEchoport;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.Socket;
@@ -16,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -76,10 +76,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void countsEveryAdmittedConnectionAndItsCloseByTheClient(Transport t) throws IOException {
-        assumeAvailable(t);
         try (RunningEchoport ep = RunningEchoport.start(t, "")) {
             Exposition before = ep.scrape();
             assertThat(value(before, ACCEPTED)).isZero();
@@ -111,10 +109,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void rejectsExactlyTheConnectionsOverMaxConnections(Transport t) throws IOException {
-        assumeAvailable(t);
         int max = 3;
         int attempts = 7;
         try (RunningEchoport ep = RunningEchoport.start(t, "admission.max-connections = " + max)) {
@@ -144,10 +140,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void countsDeniedPeersByReason(Transport t) throws IOException {
-        assumeAvailable(t);
         try (RunningEchoport ep = RunningEchoport.start(t, "admission.deny = [\"127.0.0.2/32\"]")) {
             for (int i = 0; i < 2; i++) {
                 EchoClient.connectAndAwaitRefusal(ep.echoPort(), "127.0.0.2");
@@ -161,10 +155,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void countsPerIpRejectionsAndShowsThePerIpLimit(Transport t) throws IOException {
-        assumeAvailable(t);
         try (RunningEchoport ep = RunningEchoport.start(t, "admission.max-connections-per-ip = 2")) {
             List<Socket> open = new ArrayList<>();
             try {
@@ -189,10 +181,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void countsDeferredConnectionsAndTheirTimeout(Transport t) throws IOException {
-        assumeAvailable(t);
         try (RunningEchoport ep = RunningEchoport.start(t, """
                 admission { max-connections = 1, over-limit = defer, defer-timeout = 300ms }
                 """)) {
@@ -207,10 +197,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void admitsADeferredConnectionWhenASlotFrees(Transport t) throws IOException {
-        assumeAvailable(t);
         try (RunningEchoport ep = RunningEchoport.start(t, """
                 admission { max-connections = 1, over-limit = defer, defer-timeout = 10s }
                 """)) {
@@ -231,10 +219,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void countsExactlyTheBytesOfAKnownPayloadBothWays(Transport t) throws Exception {
-        assumeAvailable(t);
         byte[] payload = new byte[98_765];
         new Random(4).nextBytes(payload);
         ExecutorService writer = Executors.newSingleThreadExecutor();
@@ -262,10 +248,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void countsBackpressurePausesAndTheAllocatorHoldingTheQueuedEcho(Transport t) throws Exception {
-        assumeAvailable(t);
         byte[] payload = new byte[1 << 20];
         new Random(5).nextBytes(payload);
         ExecutorService writer = Executors.newSingleThreadExecutor();
@@ -299,10 +283,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void countsIdleTimeoutClosesAsIdle(Transport t) throws IOException {
-        assumeAvailable(t);
         try (RunningEchoport ep = RunningEchoport.start(t, "echo.idle-timeout = 300ms")) {
             try (Socket s = EchoClient.connect(ep.echoPort(), "127.0.0.1")) {
                 EchoClient.roundTrip(s, new byte[]{7});
@@ -314,10 +296,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void countsConnectionsClosedByADrainAsShutdown(Transport t) throws IOException {
-        assumeAvailable(t);
         try (RunningEchoport ep = RunningEchoport.start(t, "")) {
             try (Socket s = EchoClient.connect(ep.echoPort(), "127.0.0.1")) {
                 EchoClient.roundTrip(s, new byte[]{7});
@@ -330,10 +310,8 @@ class MetricsAccuracyTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void showsTheTransportAndTheConfiguredLimits(Transport t) {
-        assumeAvailable(t);
         try (RunningEchoport ep = RunningEchoport.start(t, """
                 admission { max-connections = 42, max-connections-per-ip = 7 }
                 echo { write-buffer-high-watermark = 128KiB, write-buffer-low-watermark = 64KiB }

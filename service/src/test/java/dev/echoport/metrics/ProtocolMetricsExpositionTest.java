@@ -1,5 +1,7 @@
 package dev.echoport.metrics;
 
+import dev.echoport.testsupport.Exposition;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.tls.TestPki;
 import org.junit.jupiter.api.Test;

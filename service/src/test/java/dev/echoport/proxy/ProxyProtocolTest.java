@@ -1,12 +1,11 @@
 package dev.echoport.proxy;
 
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.CapturingAppender;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -14,7 +13,6 @@ import java.net.Socket;
 import java.net.SocketException;
 
 import static dev.echoport.proxy.ProxyHeaders.concat;
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -27,11 +25,9 @@ class ProxyProtocolTest {
     private static final String OPTIONAL = "proxy-protocol = optional, trusted-proxies = [\"127.0.0.1/32\"]";
     private static final byte[] PING = {'p', 'i', 'n', 'g'};
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void v1_header_is_consumed_and_per_ip_limits_apply_to_the_client_in_it(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, REQUIRED,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, REQUIRED,
                 "admission.max-connections-per-ip = 1"))) {
             int port = rs.server().port();
             try (Socket a = Clients.connectFrom("127.0.0.1", rs.address());
@@ -58,12 +54,10 @@ class ProxyProtocolTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void v2_header_applies_cidr_rules_to_the_client_and_a_local_header_uses_the_proxy(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, REQUIRED,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, REQUIRED,
                 "admission.deny = [\"192.0.2.0/24\"]"))) {
             int port = rs.server().port();
             try (Socket allowed = Clients.connectFrom("127.0.0.1", rs.address());
@@ -83,12 +77,10 @@ class ProxyProtocolTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void required_refuses_untrusted_sources_missing_headers_and_late_headers(Transport transport) throws Exception {
-        assumeAvailable(transport);
         CapturingAppender.clear();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, REQUIRED,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, REQUIRED,
                 "proxy-protocol-timeout = 300ms"))) {
             int port = rs.server().port();
             try (Socket untrusted = Clients.connectFrom("127.0.0.2", rs.address());
@@ -109,12 +101,10 @@ class ProxyProtocolTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void optional_echoes_plain_clients_at_once_and_refuses_headers_from_untrusted_ones(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, OPTIONAL,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, OPTIONAL,
                 "admission.max-connections-per-ip = 1", "proxy-protocol-timeout = 20s"))) {
             int port = rs.server().port();
             try (Socket direct = Clients.connectFrom("127.0.0.2", rs.address());

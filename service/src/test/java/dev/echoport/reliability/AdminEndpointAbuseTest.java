@@ -1,10 +1,10 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.RunningEchoport;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.transport.Transport;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -32,17 +31,15 @@ class AdminEndpointAbuseTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void admin_abuse_gets_4xx_and_neither_admin_nor_echo_stops_serving(Transport transport) throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         Path conf = dir.resolve("echoport.conf");
         Files.writeString(conf, "echoport { host = \"127.0.0.1\", port = 0, transport = " + transport.configName()
                 + " }\n");
         ExecutorService pool = Executors.newFixedThreadPool(50);
-        try (InProcessEchoport ep = InProcessEchoport.start(conf);
-             Socket echo = Clients.connect(ep.echoAddress())) {
+        try (RunningEchoport ep = RunningEchoport.start(conf);
+             Socket echo = Clients.connect(ep.address())) {
             InetSocketAddress admin = new InetSocketAddress("127.0.0.1", ep.adminPort());
             List<String> cases = List.of(
                     "GARBAGE\r\n\r\n",

@@ -57,6 +57,7 @@ class BadConfigurationMatrixTest {
             List.of("metrics.common-tags", "\"env=prod\"", "{ \"bad key\" = x }", "[]"),
             List.of("proxy-protocol", "[]", "\"always\"", "\"\""),
             List.of("proxy-protocol-timeout", "{ }", "0s", "1h", "\"eventually\""),
+            List.of("proxy-protocol-max-header-size", "[]", "\"100B\"", "\"1MiB\"", "\"huge\""),
             List.of("trusted-proxies", "{ a = 1 }", "[\"10.0.0.0/40\"]", "[\"proxy.example\"]", "[\"fe80::1%eth0\"]"),
             List.of("tls.enabled", "[]", "\"yes-please\""),
             List.of("tls.port", "\"secure\"", "65536", "-1"),

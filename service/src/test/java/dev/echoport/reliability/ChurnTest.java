@@ -1,11 +1,11 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,14 +33,12 @@ class ChurnTest {
     static final int LIMIT = 6;
     static final int FD_TOLERANCE = 10;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void descriptors_and_active_count_return_to_baseline_after_churn(Transport transport) throws Exception {
-        assumeAvailable(transport);
         int cycles = transport.isThreadPerConnection() ? Reliability.ciOrHeavy(10_000, 100_000)
                 : Reliability.ciOrHeavy(20_000, 100_000);
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission.max-connections = " + LIMIT))) {
             int baseline = Reliability.openFds("self");
             double gaugeBaseline = rs.server().counts().active();
@@ -75,10 +72,9 @@ class ChurnTest {
                 refused += r[1];
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, 10_000))
-                    .as("active gauge back to 0, %s", transport).isTrue();
-            boolean fdsBack = RunningServer.await(
-                    () -> Math.abs(Reliability.openFds("self") - baseline) <= FD_TOLERANCE, 10_000);
+            Await.until(String.format("active gauge back to 0, %s", transport), () -> rs.server().counts().active() == 0);
+            boolean fdsBack = Await.holds(() -> Math.abs(Reliability.openFds("self") - baseline) <= FD_TOLERANCE,
+                    Await.DEFAULT);
             int after = Reliability.openFds("self");
             log.info("FIGURE churn {}: {} cycles in {} ms ({} echoed, {} refused at limit {}); open fds baseline {}, "
                     + "after {}; active gauge baseline {}, after {}", transport, echoed + refused, millis, echoed,

@@ -1,13 +1,13 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.admission.AdmissionPolicy;
 import dev.echoport.admission.Decision;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,10 +37,8 @@ class ConnectionFloodTest {
     static final int THREADS = 100;
     static final long REFUSAL_BOUND_MILLIS = 2_000;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_flood_admits_at_most_the_limit_and_refuses_the_rest_quickly(Transport transport) throws Exception {
-        assumeAvailable(transport);
         AtomicInteger maxActiveSeen = new AtomicInteger();
         AdmissionPolicy observer = (peer, local, counts) -> { // runs under the tracker's lock, after the rules said yes
             maxActiveSeen.accumulateAndGet(counts.active() + 1, Math::max);
@@ -52,7 +49,7 @@ class ConnectionFloodTest {
         ConcurrentLinkedQueue<Socket> admitted = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Long> refusalNanos = new ConcurrentLinkedQueue<>();
         List<String> wrongEchoes = java.util.Collections.synchronizedList(new ArrayList<>());
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission.max-connections = " + LIMIT), observer)) {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> tasks = new ArrayList<>();
@@ -112,8 +109,7 @@ class ConnectionFloodTest {
                 s.close();
             }
             admitted.clear();
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, 10_000))
-                    .as("active count back to zero, " + ctx).isTrue();
+            Await.until("active count back to zero, " + ctx, () -> rs.server().counts().active() == 0);
         } finally {
             for (Socket s : admitted) {
                 s.close();

@@ -1,11 +1,11 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.testsupport.EchoportProcess;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,10 +34,8 @@ class DescriptorExhaustionTest {
     static final String ACCEPT_THREAD = "echoport-accept";
     private static final Pattern SUPPRESSED = Pattern.compile("\\((\\d+) more accept errors");
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void out_of_descriptors_the_server_idles_logs_once_a_second_and_recovers(Transport transport) throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         List<Socket> clients = new ArrayList<>();
         try (EchoportProcess p = EchoportProcess.start(Map.of("ECHOPORT_TRANSPORT", transport.configName(),
@@ -47,8 +44,7 @@ class DescriptorExhaustionTest {
             for (int i = 0; i < CLIENTS; i++) {
                 clients.add(Clients.connect(p.echoAddress())); // the kernel completes these; the server must accept
             }
-            assertThat(RunningServer.await(() -> p.stdout().stream().anyMatch(l -> l.contains("accept failed")),
-                    10_000)).as("the server ran out of descriptors, %s: %s", transport, tail(p)).isTrue();
+            Await.until(String.format("the server ran out of descriptors, %s: %s", transport, tail(p)), () -> p.stdout().stream().anyMatch(l -> l.contains("accept failed")));
             int fdsAtLimit = Reliability.openFds(pid);
             int linesBefore = acceptFailedLines(p).size();
             long ticks0 = Reliability.cpuTicks(pid);

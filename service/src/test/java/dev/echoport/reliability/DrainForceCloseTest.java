@@ -1,11 +1,11 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.testsupport.EchoportProcess;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,7 +13,6 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -29,10 +28,8 @@ class DrainForceCloseTest {
         return transport.isThreadPerConnection() ? 1_500 : 500;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_client_that_never_closes_is_closed_at_the_end_of_the_grace_period(Transport transport) throws Exception {
-        assumeAvailable(transport);
         try (EchoportProcess p = EchoportProcess.start(Map.of("ECHOPORT_TRANSPORT", transport.configName(),
                 "ECHOPORT_SHUTDOWN_GRACE_PERIOD", GRACE.toMillis() + "ms"));
              Socket stubborn = Clients.connect(p.echoAddress())) {
@@ -51,8 +48,7 @@ class DrainForceCloseTest {
                     .isBetween(GRACE.toMillis() - 100, GRACE.toMillis() + lateness(transport));
             assertThat(exit).isZero();
             assertThat(exitMillis).isLessThan(GRACE.toMillis() + lateness(transport) + 500);
-            assertThat(RunningServer.await(() -> p.stdout().stream().anyMatch(l -> l.contains("1 closed at its end")),
-                    2_000)).as("drain summary: %s %s", p.stdout(), p.stderr()).isTrue();
+            Await.until(String.format("drain summary: %s %s", p.stdout(), p.stderr()), () -> p.stdout().stream().anyMatch(l -> l.contains("1 closed at its end")));
         }
     }
 }

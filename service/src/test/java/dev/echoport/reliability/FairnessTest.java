@@ -1,11 +1,11 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -41,14 +40,12 @@ class FairnessTest {
     static final double FACTOR = 2.0;
     static final int ATTEMPTS = 3;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_bandwidth_hog_does_not_starve_ping_clients(Transport transport) throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         ExecutorService pool = Executors.newFixedThreadPool(PINGERS + 2);
         List<Socket> pingers = new ArrayList<>();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport))) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport))) {
             for (int i = 0; i < PINGERS; i++) {
                 pingers.add(Clients.connect(rs.address()));
             }
@@ -71,7 +68,7 @@ class FairnessTest {
     }
 
     /** One unloaded round, then one round beside a hog; returns {unloaded p99, loaded p99} in microseconds. */
-    private static long[] measure(RunningServer rs, ExecutorService pool, List<Socket> pingers, long seed,
+    private static long[] measure(RunningEchoport rs, ExecutorService pool, List<Socket> pingers, long seed,
                                   Transport transport) throws Exception {
         long[] unloaded = pingRound(pool, pingers, seed + 1);
         AtomicBoolean stop = new AtomicBoolean();
@@ -105,8 +102,7 @@ class FairnessTest {
                 }
                 return null;
             });
-            assertThat(RunningServer.await(() -> hogBytes.get() > 64L * 1024 * 1024, 10_000))
-                    .as("the hog is streaming").isTrue();
+            Await.until("the hog is streaming", () -> hogBytes.get() > 64L * 1024 * 1024);
             long hogStart = hogBytes.get();
             long t0 = System.nanoTime();
             long[] loaded = pingRound(pool, pingers, seed + 2);

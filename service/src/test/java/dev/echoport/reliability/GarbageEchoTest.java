@@ -1,11 +1,11 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.OutputStream;
 import java.net.Socket;
@@ -16,7 +16,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Random bytes in random-sized writes, one 64 MiB write, zero-length writes, thousands of one-byte writes: all echoed. */
@@ -24,14 +23,12 @@ class GarbageEchoTest {
     static final int HUGE = 64 * 1024 * 1024;
     static final int TINY_WRITES = 5_000;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void every_shape_of_write_is_echoed_exactly(Transport transport) throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         Random random = new Random(seed);
         ExecutorService readers = Executors.newSingleThreadExecutor();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport))) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport))) {
             // Random bytes in random-sized writes, with zero-length writes between them.
             byte[] garbage = Clients.randomBytes(4 * 1024 * 1024, seed);
             assertEchoed(rs, readers, garbage, out -> {
@@ -53,7 +50,7 @@ class GarbageEchoTest {
                     out.write(b);
                 }
             }, TINY_WRITES + " one-byte writes, seed " + seed);
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, 10_000)).isTrue();
+            Await.until("rs.server().counts().active() == 0", () -> rs.server().counts().active() == 0);
         } finally {
             readers.shutdownNow();
         }
@@ -64,7 +61,7 @@ class GarbageEchoTest {
     }
 
     /** Writes with {@code writes} while another thread reads the echo; compares digests of what went and came. */
-    private static void assertEchoed(RunningServer rs, ExecutorService readers, byte[] expected, Writes writes,
+    private static void assertEchoed(RunningEchoport rs, ExecutorService readers, byte[] expected, Writes writes,
                                      String what) throws Exception {
         try (Socket s = Clients.connect(rs.address())) {
             s.setTcpNoDelay(true);

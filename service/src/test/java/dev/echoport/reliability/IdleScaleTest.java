@@ -1,20 +1,20 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.testsupport.EchoportProcess;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -28,10 +28,8 @@ class IdleScaleTest {
     private static final Logger log = LoggerFactory.getLogger(IdleScaleTest.class);
     static final int CONNECTIONS = 10_000;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void ten_thousand_idle_connections_are_held_and_all_still_echo(Transport transport) throws Exception {
-        assumeAvailable(transport);
         int nofile = ChildJvm.hardNofile();
         assumeTrue(nofile > CONNECTIONS + 500, "needs a descriptor limit above " + (CONNECTIONS + 500)
                 + " (ulimit -Hn is " + nofile + ")");
@@ -51,8 +49,7 @@ class IdleScaleTest {
                 idle.add(Clients.connect(p.echoAddress()));
             }
             long openMillis = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(RunningServer.await(() -> Reliability.openFds(Long.toString(p.pid())) >= fds0 + CONNECTIONS,
-                    20_000)).as("the child holds a descriptor per connection, %s", transport).isTrue();
+            Await.until(String.format("the child holds a descriptor per connection, %s", transport), () -> Reliability.openFds(Long.toString(p.pid())) >= fds0 + CONNECTIONS, Duration.ofMillis(20_000));
             ChildJvm.gc(p);
             long heap1 = ChildJvm.heapUsedBytes(p);
             long rss1 = ChildJvm.rssBytes(p);
@@ -85,7 +82,7 @@ class IdleScaleTest {
                 assertThat(Clients.roundTrip(s, msg)).isEqualTo(msg);
             }
         }
-        RunningServer.await(() -> AdminProbe.get(p.adminPort(), "/metrics").body()
-                .contains("echoport_connections_active 0.0"), 5_000);
+        Await.until("echoport_connections_active 0 after the echo round", () -> AdminProbe.get(p.adminPort(),
+                "/metrics").body().contains("echoport_connections_active 0.0"));
     }
 }

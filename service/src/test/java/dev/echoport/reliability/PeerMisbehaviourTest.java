@@ -1,13 +1,13 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import ch.qos.logback.classic.Level;
 import dev.echoport.testsupport.CapturingAppender;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,6 @@ import java.net.Socket;
 import java.util.List;
 import java.util.Random;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -25,23 +24,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PeerMisbehaviourTest {
     static final int ROUNDS = 40;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void resets_early_closes_and_half_closes_are_normal_peer_behaviour(Transport transport) throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         Random random = new Random(seed);
         CapturingAppender.clear();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport))) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport))) {
             for (int i = 0; i < ROUNDS; i++) {
                 resetMidStream(rs, Clients.randomBytes(256 * 1024 + random.nextInt(65536), seed + i));
                 closeMidMessage(rs, Clients.randomBytes(1 + random.nextInt(200_000), seed + i));
                 halfCloseEarly(rs, Clients.randomBytes(1 + random.nextInt(300_000), seed + i), seed);
             }
             int total = 3 * ROUNDS;
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, 10_000))
-                    .as("every connection released, %s seed %d", transport, seed).isTrue();
-            assertThat(RunningServer.await(() -> closed(rs) == total, 10_000)).isTrue();
+            Await.until(String.format("every connection released, %s seed %d", transport, seed), () -> rs.server().counts().active() == 0);
+            Await.until("closed(rs) == total", () -> closed(rs) == total);
             assertThat(rs.counter("echoport.connections.accepted")).isEqualTo(total);
             assertThat(rs.counter("echoport.connections.closed", "cause", "client"))
                     .as("closes counted as the client's doing, %s seed %d", transport, seed).isEqualTo(total);
@@ -53,7 +49,7 @@ class PeerMisbehaviourTest {
         assertThat(errors).as("WARN/ERROR logged for normal peer behaviour, %s seed %d", transport, seed).isEmpty();
     }
 
-    private static double closed(RunningServer rs) {
+    private static double closed(RunningEchoport rs) {
         double sum = 0;
         for (String cause : new String[]{"client", "idle", "shutdown", "error"}) {
             sum += rs.counter("echoport.connections.closed", "cause", cause);
@@ -62,7 +58,7 @@ class PeerMisbehaviourTest {
     }
 
     /** Sends a big payload, reads a little of the echo, then aborts with RST while the server is still writing. */
-    private static void resetMidStream(RunningServer rs, byte[] payload) throws IOException {
+    private static void resetMidStream(RunningEchoport rs, byte[] payload) throws IOException {
         Socket s = Clients.connect(rs.address());
         Thread writer = new Thread(() -> {
             try {
@@ -83,14 +79,14 @@ class PeerMisbehaviourTest {
     }
 
     /** Writes part of a message and closes without reading anything back. */
-    private static void closeMidMessage(RunningServer rs, byte[] payload) throws IOException {
+    private static void closeMidMessage(RunningEchoport rs, byte[] payload) throws IOException {
         try (Socket s = Clients.connect(rs.address())) {
             s.getOutputStream().write(payload, 0, payload.length / 2);
         }
     }
 
     /** Writes, shuts output down at once, and must still get the whole echo followed by EOF. */
-    private static void halfCloseEarly(RunningServer rs, byte[] payload, long seed) throws Exception {
+    private static void halfCloseEarly(RunningEchoport rs, byte[] payload, long seed) throws Exception {
         try (Socket s = Clients.connect(rs.address())) {
             byte[][] back = new byte[1][];
             Thread reader = new Thread(() -> {

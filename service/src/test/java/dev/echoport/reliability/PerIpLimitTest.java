@@ -1,18 +1,17 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One address keeps opening past max-connections-per-ip while other addresses keep being admitted and served. */
@@ -21,13 +20,11 @@ class PerIpLimitTest {
     static final int ABUSIVE_ATTEMPTS = 60;
     static final String[] OTHERS = {"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"};
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void one_abusive_address_is_capped_while_others_are_admitted(Transport transport) throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         List<Socket> open = new ArrayList<>();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission.max-connections = 100", "admission.max-connections-per-ip = " + PER_IP))) {
             int abusiveAdmitted = 0;
             int abusiveRefused = 0;
@@ -59,7 +56,7 @@ class PerIpLimitTest {
             for (Socket s : open) {
                 s.close();
             }
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, 10_000)).isTrue();
+            Await.until("rs.server().counts().active() == 0", () -> rs.server().counts().active() == 0);
         } finally {
             for (Socket s : open) {
                 s.close();
@@ -76,7 +73,7 @@ class PerIpLimitTest {
     }
 
     /** The open socket if {@code from} was admitted and echoed, null if it was refused (during connect or after). */
-    private static Socket admittedAndEchoing(String from, RunningServer rs, byte[] payload) throws IOException {
+    private static Socket admittedAndEchoing(String from, RunningEchoport rs, byte[] payload) throws IOException {
         Socket s;
         try {
             s = Clients.connectFrom(from, rs.address());

@@ -1,13 +1,14 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.RunningEchoport;
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import ch.qos.logback.classic.Level;
 import dev.echoport.testsupport.CapturingAppender;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.testsupport.EchoportProcess;
 import dev.echoport.transport.Transport;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,7 +21,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -32,17 +32,15 @@ class RuntimeLimitReloadTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void reloaded_limits_and_cidrs_apply_to_new_connections_and_bad_reloads_change_nothing(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         Path conf = dir.resolve("echoport.conf");
         write(conf, transport, "max-connections = 10");
         List<Socket> open = new ArrayList<>();
-        try (InProcessEchoport ep = InProcessEchoport.start(conf)) {
-            InetSocketAddress to = ep.echoAddress();
+        try (RunningEchoport ep = RunningEchoport.start(conf)) {
+            InetSocketAddress to = ep.address();
             for (int i = 0; i < 4; i++) {
                 open.add(admitted("127.0.0.1", to, seed));
             }
@@ -94,10 +92,8 @@ class RuntimeLimitReloadTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void sighup_reloads_the_file_in_the_running_process(Transport transport) throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         Path conf = dir.resolve("echoport.conf");
         write(conf, transport, "max-connections = 10");
@@ -123,9 +119,8 @@ class RuntimeLimitReloadTest {
                 + "\n admission { " + admission + " } }\n");
     }
 
-    private static void awaitActive(InProcessEchoport ep, int n) throws InterruptedException {
-        assertThat(dev.echoport.testsupport.RunningServer.await(() -> ep.echoport().server().counts().active() == n,
-                10_000)).isTrue();
+    private static void awaitActive(RunningEchoport ep, int n) throws InterruptedException {
+        Await.until("ep.echoport().server().counts().active() == n", () -> ep.echoport().server().counts().active() == n);
     }
 
     private static Socket admitted(String from, InetSocketAddress to, long seed) throws IOException {

@@ -1,11 +1,11 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.testsupport.EchoportProcess;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -43,11 +42,9 @@ class ShutdownUnderLoadTest {
      */
     static final Duration OIO_EXTRA = Duration.ofSeconds(2);
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void sigterm_under_load_flips_readiness_first_and_exits_0_within_the_grace_period(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         ExecutorService pool = Executors.newFixedThreadPool(STREAMS);
         AtomicBoolean notReady = new AtomicBoolean();
@@ -91,15 +88,13 @@ class ShutdownUnderLoadTest {
                     return n;
                 }));
             }
-            assertThat(RunningServer.await(() -> completed.get() > STREAMS * 20L, 20_000)).as("streaming").isTrue();
+            Await.until("streaming", () -> completed.get() > STREAMS * 20L, Duration.ofMillis(20_000));
             // Polled: with oio, 200 busy connection threads plus 200 client threads share two cores with the admin.
-            assertThat(RunningServer.await(() -> AdminProbe.status(p.adminPort(), "/health/ready") == 200, 20_000))
-                    .as("ready before SIGTERM, %s", transport).isTrue();
+            Await.until(String.format("ready before SIGTERM, %s", transport), () -> AdminProbe.status(p.adminPort(), "/health/ready") == 200, Duration.ofMillis(20_000));
 
             long t0 = System.nanoTime();
             p.signal("TERM"); // not Process.destroy(): that also closes our end of the child's stdout
-            assertThat(RunningServer.await(() -> AdminProbe.status(p.adminPort(), "/health/ready") == 503, 5_000))
-                    .as("readiness 503 after SIGTERM, %s", transport).isTrue();
+            Await.until(String.format("readiness 503 after SIGTERM, %s", transport), () -> AdminProbe.status(p.adminPort(), "/health/ready") == 503);
             long readyFlipMillis = (System.nanoTime() - t0) / 1_000_000;
             notReady.set(true);
             int exit = p.awaitExit(GRACE.plus(EXIT_SLACK).plusSeconds(5));

@@ -1,11 +1,11 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +19,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -33,13 +32,11 @@ class SlowClientsTest {
     static final long ATTEMPTED_BYTES = 256L * 1024 * 1024;
     static final long PING_P99_BOUND_MICROS = 50_000;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void non_reading_and_trickle_reading_clients_cannot_grow_server_memory(Transport transport) throws Exception {
-        assumeAvailable(transport);
         long seed = Reliability.SEED;
         ExecutorService pool = Executors.newFixedThreadPool(3);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport));
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport));
              Socket nonReader = Clients.connect(rs.address());
              Socket trickle = Clients.connect(rs.address());
              Socket ping = Clients.connect(rs.address())) {
@@ -90,8 +87,8 @@ class SlowClientsTest {
             trickle.close();
             flood.get(10, TimeUnit.SECONDS);
             trickleFlood.get(10, TimeUnit.SECONDS);
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 1, 10_000)).isTrue();
-            assertThat(RunningServer.await(() -> rs.server().pendingEchoBytes() == 0, 10_000)).isTrue();
+            Await.until("rs.server().counts().active() == 1", () -> rs.server().counts().active() == 1);
+            Await.until("rs.server().pendingEchoBytes() == 0", () -> rs.server().pendingEchoBytes() == 0);
         } finally {
             pool.shutdownNow();
         }

@@ -1,20 +1,20 @@
 package dev.echoport.reliability;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -34,21 +34,18 @@ class SlowlorisTest {
         return transport.isThreadPerConnection() ? 200 : Reliability.ciOrHeavy(2_000, 5_000);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void silent_connections_are_closed_when_the_idle_timeout_passes(Transport transport) throws Exception {
-        assumeAvailable(transport);
         int n = silentConnections(transport);
         List<Socket> silent = new ArrayList<>();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, "admission.max-connections = 0",
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, "admission.max-connections = 0",
                 "echo.idle-timeout = " + IDLE_TIMEOUT_MILLIS + "ms"))) {
             long firstOpen = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 silent.add(Clients.connect(rs.address()));
             }
             long lastOpen = System.nanoTime();
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == n, 10_000))
-                    .as("all %d silent connections admitted on %s", n, transport).isTrue();
+            Await.until(String.format("all %d silent connections admitted on %s", n, transport), () -> rs.server().counts().active() == n);
             long openMillis = (lastOpen - firstOpen) / 1_000_000;
             if (openMillis < IDLE_TIMEOUT_MILLIS - 100) {
                 assertThat(rs.counter("echoport.connections.closed", "cause", "idle"))
@@ -56,9 +53,7 @@ class SlowlorisTest {
             }
             long deadlineMillis = openMillis + IDLE_TIMEOUT_MILLIS + LATENESS_BOUND_MILLIS
                     + (transport.isThreadPerConnection() ? OIO_EXTRA_LATENESS_MILLIS : 0);
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == 0, deadlineMillis))
-                    .as("all %d closed within %d ms of the first open (opening took %d ms), %s; still open %d", n,
-                            deadlineMillis, openMillis, transport, rs.server().counts().active()).isTrue();
+            Await.until(String.format("all %d closed within %d ms of the first open (opening took %d ms), %s; still open %d", n, deadlineMillis, openMillis, transport, rs.server().counts().active()), () -> rs.server().counts().active() == 0, Duration.ofMillis(deadlineMillis));
             long allClosedMillis = (System.nanoTime() - firstOpen) / 1_000_000;
             assertThat(rs.counter("echoport.connections.closed", "cause", "idle")).isEqualTo(n);
             for (Socket s : silent) {
@@ -73,24 +68,20 @@ class SlowlorisTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void without_idle_timeout_silent_connections_hold_slots_and_admitted_traffic_is_served(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
         int n = silentConnections(transport);
         long seed = Reliability.SEED;
         List<Socket> silent = new ArrayList<>();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission.max-connections = " + (n + 1), "echo.idle-timeout = 0s"))) {
             for (int i = 0; i < n; i++) {
                 silent.add(Clients.connect(rs.address()));
             }
-            assertThat(RunningServer.await(() -> rs.server().counts().active() == n, 10_000))
-                    .as("silent connections admitted: %d of %d, %s", rs.server().counts().active(), n, transport)
-                    .isTrue();
+            Await.until(String.format("silent connections admitted: %d of %d, %s", rs.server().counts().active(), n, transport), () -> rs.server().counts().active() == n);
             try (Socket active = Clients.connect(rs.address())) {
-                assertThat(RunningServer.await(() -> rs.server().counts().active() == n + 1, 10_000)).isTrue();
+                Await.until("rs.server().counts().active() == n + 1", () -> rs.server().counts().active() == n + 1);
                 try (Socket over = Clients.connect(rs.address())) {
                     assertThat(Clients.refusal(over, 2_000)).as("connection past the slots held by the silent ones")
                             .isIn("reset", "eof");

@@ -1,8 +1,9 @@
 package dev.echoport.server;
 
+import dev.echoport.testsupport.Await;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.testsupport.EchoportProcess;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -104,8 +105,7 @@ class ProcessLifecycleTest {
 
             long t0 = System.nanoTime();
             p.signal("TERM");
-            assertThat(RunningServer.await(() -> status(p, "/health/ready") == 503, 5000))
-                    .as("readiness flips to 503 while draining").isTrue();
+            Await.until("readiness flips to 503 while draining", () -> status(p, "/health/ready") == 503);
             assertThat(status(p, "/health/live")).isEqualTo(200);
             assertThat(Clients.roundTrip(open, new byte[]{4, 5})).as("an open connection keeps echoing in the drain")
                     .containsExactly(4, 5);

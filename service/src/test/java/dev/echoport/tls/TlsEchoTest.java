@@ -1,16 +1,16 @@
 package dev.echoport.tls;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import ch.qos.logback.classic.Level;
 import dev.echoport.testsupport.CapturingAppender;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
 import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
@@ -21,7 +21,6 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,12 +38,10 @@ class TlsEchoTest {
         otherCa = TestPki.ca("somebody else's CA");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void messages_from_1_byte_to_4_MiB_come_back_unchanged_over_tls(Transport transport) throws Exception {
-        assumeAvailable(transport);
         TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir)));
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir)));
              SSLSocket s = TestPki.connect(tlsAddress(rs), ca, null)) {
             long total = 0;
             for (int size : new int[]{1, 1024, 64 * 1024, 4 * 1024 * 1024}) {
@@ -60,22 +57,19 @@ class TlsEchoTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void failed_handshakes_are_counted_by_reason_and_logged_in_one_line(Transport transport) throws Exception {
-        assumeAvailable(transport);
         TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
         CapturingAppender.clear();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir)))) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir)))) {
             try (SSLSocket distrustful = TestPki.connect(tlsAddress(rs), otherCa, null)) {
                 assertThatThrownBy(() -> distrustful.getOutputStream().write(1)).isInstanceOf(SSLException.class);
             }
-            assertThat(RunningServer.await(() -> rs.counter("echoport.tls.handshake.failures", "reason",
-                    "certificate") == 1.0, 5000)).as("the client refused our certificate").isTrue();
+            Await.until("the client refused our certificate", () -> rs.counter("echoport.tls.handshake.failures", "reason",
+                    "certificate") == 1.0);
 
             // the counter moves before the line is written, on the event loop: wait for the line itself
-            assertThat(RunningServer.await(() -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty(),
-                    5000)).as("a line for the failed handshake").isTrue();
+            Await.until("a line for the failed handshake", () -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty());
             List<String> lines = CapturingAppender.messages("dev.echoport", Level.WARN);
             assertThat(lines).hasSize(1);
             assertThat(lines.get(0)).startsWith("TLS handshake with /127.0.0.1:").contains("failed (certificate)")
@@ -86,23 +80,20 @@ class TlsEchoTest {
                 plain.getOutputStream().write("hello, plain text\r\n".getBytes(StandardCharsets.US_ASCII));
                 assertThat(Clients.refusal(plain, 5000)).isIn("eof", "reset");
             }
-            assertThat(RunningServer.await(() -> rs.counter("echoport.tls.handshake.failures", "reason",
-                    "not_tls") == 1.0, 5000)).isTrue();
-            assertThat(RunningServer.await(() -> CapturingAppender.messages("dev.echoport", Level.WARN).size() == 2,
-                    5000)).isTrue();
+            Await.until("rs.counter(\"echoport.tls.handshake.failures\", \"reason\", \"not_tls\") == 1.0", () -> rs.counter("echoport.tls.handshake.failures", "reason",
+                    "not_tls") == 1.0);
+            Await.until("CapturingAppender.messages(\"dev.echoport\", Level.WARN).size() == 2", () -> CapturingAppender.messages("dev.echoport", Level.WARN).size() == 2);
             assertThat(CapturingAppender.messages("dev.echoport", Level.WARN).get(1)).contains("failed (not_tls)");
             assertThat(rs.counter("echoport.tls.handshakes")).isZero();
             assertThat(rs.counter("echoport.bytes.received")).as("nothing reached the echo").isZero();
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void a_replaced_certificate_is_served_to_new_connections_without_a_restart(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
         TestPki.writeServerFiles(TestPki.server(ca, "first"), dir);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir,
                 "tls.reload-check-interval = 100ms")))) {
             SSLSocket before = TestPki.connect(tlsAddress(rs), ca, null);
             try (before) {
@@ -112,33 +103,31 @@ class TlsEchoTest {
                 // a rotation stuck half way (new certificate, old key) is reported and never served
                 X509Bundle second = TestPki.server(ca, "second");
                 TestPki.writeCertificate(second, dir);
-                assertThat(RunningServer.await(() -> rs.counter("echoport.tls.certificate.reloads", "result",
-                        "failure") == 1.0, 10_000)).as("the mismatched pair reported").isTrue();
+                Await.until("the mismatched pair reported", () -> rs.counter("echoport.tls.certificate.reloads", "result",
+                        "failure") == 1.0);
                 assertThat(newConnectionServedAs(rs)).as("the old pair stays in force").isEqualTo("CN=first");
 
                 TestPki.writeServerFiles(second, dir);
-                assertThat(RunningServer.await(() -> rs.counter("echoport.tls.certificate.reloads", "result",
-                        "success") >= 1.0, 10_000)).as("the file watch picked the change up").isTrue();
+                Await.until("the file watch picked the change up", () -> rs.counter("echoport.tls.certificate.reloads", "result",
+                        "success") >= 1.0);
                 assertThat(newConnectionServedAs(rs)).isEqualTo("CN=second");
                 assertThat(Clients.roundTrip(before, new byte[]{3})).as("the open connection carries on")
                         .isEqualTo(new byte[]{3});
             }
             // a broken file leaves the last good certificate in force
             java.nio.file.Files.writeString(dir.resolve("server.crt"), "not a certificate");
-            assertThat(RunningServer.await(() -> rs.counter("echoport.tls.certificate.reloads", "result",
-                    "failure") == 2.0, 10_000)).isTrue();
+            Await.until("rs.counter(\"echoport.tls.certificate.reloads\", \"result\", \"failure\") == 2.0", () -> rs.counter("echoport.tls.certificate.reloads", "result",
+                    "failure") == 2.0);
             assertThat(newConnectionServedAs(rs)).isEqualTo("CN=second");
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void client_auth_require_admits_only_clients_with_a_certificate_from_the_trusted_ca(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
         TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
         Path trust = TestPki.writeCa(ca, dir);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir,
                 "tls { client-auth = require, trust-certificates = \"" + trust + "\" }")))) {
             try (SSLSocket withCert = TestPki.connect(tlsAddress(rs), ca, TestPki.client(ca, "alice"))) {
                 assertThat(Clients.roundTrip(withCert, new byte[]{5})).isEqualTo(new byte[]{5});
@@ -157,34 +146,31 @@ class TlsEchoTest {
                     strangersCert.getInputStream().read();
                 }).isInstanceOf(java.io.IOException.class);
             }
-            assertThat(RunningServer.await(() -> rs.counter("echoport.tls.handshake.failures", "reason",
-                    "certificate") == 2.0, 5000)).isTrue();
+            Await.until("rs.counter(\"echoport.tls.handshake.failures\", \"reason\", \"certificate\") == 2.0", () -> rs.counter("echoport.tls.handshake.failures", "reason",
+                    "certificate") == 2.0);
             assertThat(rs.counter("echoport.tls.handshakes")).isEqualTo(1.0);
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void behind_proxy_protocol_the_handshake_failure_names_the_client_from_the_header(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
         TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
         CapturingAppender.clear();
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, TestPki.settings(dir),
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir),
                 "proxy-protocol = required, trusted-proxies = [\"127.0.0.1\"]"));
              Socket lb = Clients.connect(tlsAddress(rs))) {
             lb.getOutputStream().write(("PROXY TCP4 203.0.113.5 127.0.0.1 4242 443\r\nplain text, not TLS\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(Clients.refusal(lb, 5000)).isIn("eof", "reset");
-            assertThat(RunningServer.await(() -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty(),
-                    5000)).isTrue();
+            Await.until("!CapturingAppender.messages(\"dev.echoport\", Level.WARN).isEmpty()", () -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty());
             assertThat(CapturingAppender.messages("dev.echoport", Level.WARN)).singleElement().asString()
                     .startsWith("TLS handshake with /203.0.113.5:4242 (via /127.0.0.1:").contains("(not_tls)");
         }
     }
 
     /** Opens a TLS connection, checks it echoes, and returns the subject of the certificate it was served. */
-    private static String newConnectionServedAs(RunningServer rs) throws Exception {
+    private static String newConnectionServedAs(RunningEchoport rs) throws Exception {
         try (SSLSocket s = TestPki.connect(tlsAddress(rs), ca, null)) {
             byte[] payload = Clients.randomBytes(16, 16);
             assertThat(Clients.roundTrip(s, payload)).isEqualTo(payload);
@@ -192,7 +178,7 @@ class TlsEchoTest {
         }
     }
 
-    private static InetSocketAddress tlsAddress(RunningServer rs) {
+    private static InetSocketAddress tlsAddress(RunningEchoport rs) {
         return new InetSocketAddress("127.0.0.1", rs.server().tlsPort());
     }
 

@@ -1,11 +1,11 @@
 package dev.echoport.udp;
 
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.Clients;
-import dev.echoport.testsupport.RunningServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -13,17 +13,14 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
 
-import static dev.echoport.testsupport.Transports.assumeAvailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** RFC 862 over UDP on every transport: datagrams come back unchanged, and the amplification guard holds. */
 class UdpEchoTest {
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void every_datagram_comes_back_to_its_sender_unchanged(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, "udp { enabled = true, port = 0 }"));
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, "udp { enabled = true, port = 0 }"));
              DatagramSocket client = socket("127.0.0.1")) {
             InetSocketAddress server = udpAddress(rs);
             long bytes = 0;
@@ -36,23 +33,20 @@ class UdpEchoTest {
                 bytes += size;
             }
             long expected = bytes;
-            assertThat(RunningServer.await(() -> rs.counter("echoport.udp.datagrams.sent") == sizes.length, 5000))
-                    .isTrue();
+            Await.until("rs.counter(\"echoport.udp.datagrams.sent\") == sizes.length", () -> rs.counter("echoport.udp.datagrams.sent") == sizes.length);
             assertThat(rs.counter("echoport.udp.datagrams.received")).isEqualTo(sizes.length);
             assertThat(rs.counter("echoport.udp.bytes.received")).isEqualTo((double) expected);
             assertThat(rs.counter("echoport.udp.bytes.sent")).isEqualTo((double) expected);
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void one_source_gets_no_more_than_its_burst_and_rate_while_others_are_served(Transport transport)
             throws Exception {
-        assumeAvailable(transport);
         int burst = 5;
         int rate = 10;
         int sent = 200;
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport, "udp { enabled = true, port = 0,"
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, "udp { enabled = true, port = 0,"
                 + " packets-per-second-per-source = " + rate + ", burst = " + burst + " }"));
              DatagramSocket flooder = socket("127.0.0.1");
              DatagramSocket bystander = socket("127.0.0.2")) {
@@ -62,8 +56,7 @@ class UdpEchoTest {
             for (int i = 0; i < sent; i++) {
                 flooder.send(new DatagramPacket(payload, payload.length, server));
             }
-            assertThat(RunningServer.await(() -> rs.counter("echoport.udp.datagrams.received") == sent, 10_000))
-                    .isTrue();
+            Await.until("rs.counter(\"echoport.udp.datagrams.received\") == sent", () -> rs.counter("echoport.udp.datagrams.received") == sent);
             double elapsedSeconds = (System.nanoTime() - start) / 1e9;
             int replies = 0;
             long replyBytes = 0;
@@ -90,11 +83,9 @@ class UdpEchoTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Transport.class)
+    @EveryTransport
     void oversized_and_denied_datagrams_are_dropped_and_counted(Transport transport) throws Exception {
-        assumeAvailable(transport);
-        try (RunningServer rs = RunningServer.start(TestSettings.of(transport,
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "udp { enabled = true, port = 0, max-datagram-size = 100 }", "admission.deny = [\"127.0.0.2\"]"));
              DatagramSocket allowed = socket("127.0.0.1");
              DatagramSocket denied = socket("127.0.0.2")) {
@@ -104,7 +95,7 @@ class UdpEchoTest {
             byte[] fits = Clients.randomBytes(100, 1);
             allowed.send(new DatagramPacket(fits, fits.length, server));
             assertThat(receive(allowed, 65536)).as("the first reply is to the datagram that fits").isEqualTo(fits);
-            assertThat(RunningServer.await(() -> rs.counter("echoport.udp.datagrams.received") == 3, 5000)).isTrue();
+            Await.until("rs.counter(\"echoport.udp.datagrams.received\") == 3", () -> rs.counter("echoport.udp.datagrams.received") == 3);
             assertThat(rs.counter("echoport.udp.datagrams.dropped", "reason", "too_large")).isEqualTo(1.0);
             assertThat(rs.counter("echoport.udp.datagrams.dropped", "reason", "denied")).isEqualTo(1.0);
             denied.setSoTimeout(300);
@@ -131,7 +122,7 @@ class UdpEchoTest {
         return Arrays.copyOf(p.getData(), p.getLength());
     }
 
-    private static InetSocketAddress udpAddress(RunningServer rs) {
+    private static InetSocketAddress udpAddress(RunningEchoport rs) {
         return new InetSocketAddress("127.0.0.1", rs.server().udpPort());
     }
 }

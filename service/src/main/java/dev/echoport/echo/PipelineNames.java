@@ -1,22 +1,28 @@
-package dev.echoport.server;
+package dev.echoport.echo;
 
 /**
  * Names of echoport's pipeline handlers, in pipeline order.
  *
- * <p>Listening channel: {@link #ADMISSION} (then Netty's acceptor, which registers admitted connections).
+ * <p>Listening channel, read top to bottom:
+ * <pre>
+ *   {@link #ACCEPT_BACKOFF}  after an accept error (out of descriptors), stops accepting for a second
+ *   {@link #ADMISSION}       the condition function: accept, reject or defer each connection before registration
+ *   (Netty's acceptor)       registers admitted connections with their pipeline, below
+ * </pre>
  * <p>Each connection, read top to bottom:
  * <pre>
- *   {@link #PROXY_DETECTOR}  proxy-protocol = optional: is there a PROXY header? (leaves once it knows)
+ *   {@link #PROXY_DETECTOR}  PROXY protocol on: a header? from a trusted proxy? not too large? (leaves once it knows)
  *   {@link #PROXY_DECODER}   Netty's HAProxyMessageDecoder (leaves after the header)
- *   {@link #PROXY_ADMISSION} admission by the header's client address; adds the handlers below once admitted
+ *   {@link #PROXY_ADMISSION} admission of the client the header names; adds the handlers below once admitted
  *   {@link #TLS}             Netty's SslHandler (TLS listener only)
  *   {@link #TLS_HANDSHAKE}   counts the handshake, logs a failure in one line (leaves after it)
- *   {@link #LIFECYCLE}     records lifetime and close cause, turns exceptions into one log line
- *   {@link #IDLE_TIMEOUT}  closes silent connections (only when echo.idle-timeout &gt; 0)
- *   {@link #ECHO}          writes back what it reads, with backpressure and half-close
+ *   {@link #LIFECYCLE}       records lifetime and close cause, turns exceptions into one log line
+ *   {@link #IDLE_TIMEOUT}    closes silent connections (only when echo.idle-timeout &gt; 0)
+ *   {@link #ECHO}            writes back what it reads, with backpressure and half-close
  * </pre>
  */
 public final class PipelineNames {
+    public static final String ACCEPT_BACKOFF = "accept-backoff";
     public static final String ADMISSION = "admission";
     public static final String LIFECYCLE = "lifecycle";
     public static final String IDLE_TIMEOUT = "idle-timeout";

@@ -1,4 +1,4 @@
-package dev.echoport.server;
+package dev.echoport.transport;
 
 /** A listener could not bind; the message names the setting, the address and the reason, in one line. */
 public final class BindFailedException extends RuntimeException {

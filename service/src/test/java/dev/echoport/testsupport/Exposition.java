@@ -1,4 +1,4 @@
-package dev.echoport.metrics;
+package dev.echoport.testsupport;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,9 +9,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /** A parsed Prometheus text (or OpenMetrics) exposition: every {@code name{labels} value} sample line. */
-final class Exposition {
+public final class Exposition {
     /** One sample line. */
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     private final List<Sample> samples;
@@ -20,7 +20,7 @@ final class Exposition {
         this.samples = List.copyOf(samples);
     }
 
-    static Exposition parse(String text) {
+    public static Exposition parse(String text) {
         List<Sample> samples = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
@@ -31,23 +31,23 @@ final class Exposition {
         return new Exposition(samples);
     }
 
-    List<Sample> samples() {
+    public List<Sample> samples() {
         return samples;
     }
 
     /** Every sample name (with its _total, _bucket, ... suffix), sorted. */
-    Set<String> names() {
+    public Set<String> names() {
         Set<String> names = new TreeSet<>();
         samples.forEach(s -> names.add(s.name()));
         return names;
     }
 
-    List<Sample> samples(String name) {
+    public List<Sample> samples(String name) {
         return samples.stream().filter(s -> s.name().equals(name)).toList();
     }
 
     /** The value of the one sample with this name whose labels include {@code labels}; empty if none. */
-    Optional<Double> value(String name, Map<String, String> labels) {
+    public Optional<Double> value(String name, Map<String, String> labels) {
         List<Sample> matching = samples.stream()
                 .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
                 .toList();
@@ -57,7 +57,7 @@ final class Exposition {
         return matching.stream().findFirst().map(Sample::value);
     }
 
-    Optional<Double> value(String name) {
+    public Optional<Double> value(String name) {
         return value(name, Map.of());
     }
 

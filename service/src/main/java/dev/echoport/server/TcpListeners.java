@@ -1,0 +1,96 @@
+package dev.echoport.server;
+
+import dev.echoport.admission.AcceptAdmissionHandler;
+import dev.echoport.admission.Admission;
+import dev.echoport.config.Settings;
+import dev.echoport.echo.PipelineNames;
+import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.proxy.ProxyProtocol;
+import dev.echoport.tls.TlsTermination;
+import dev.echoport.transport.AcceptErrorBackoff;
+import dev.echoport.transport.BindFailedException;
+import dev.echoport.transport.ListenerPause;
+import dev.echoport.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.unix.UnixChannelOption;
+
+/**
+ * Binds TCP echo listeners (the plain ones and the TLS one) on shared event-loop groups: socket options from the
+ * settings, the accept-error backoff and admission on each listening channel, the connection pipeline of
+ * {@link EchoChannelInitializer} on each admitted connection.
+ */
+final class TcpListeners {
+    private final Settings settings;
+    private final Transport transport;
+    private final EventLoopGroup acceptGroup;
+    private final EventLoopGroup ioGroup;
+    private final Admission admission;
+    private final ProxyProtocol proxy;
+    private final EchoMetrics metrics;
+
+    TcpListeners(Settings settings, EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Admission admission,
+                 ProxyProtocol proxy, EchoMetrics metrics) {
+        this.settings = settings;
+        this.transport = settings.server().transport().active();
+        this.acceptGroup = acceptGroup;
+        this.ioGroup = ioGroup;
+        this.admission = admission;
+        this.proxy = proxy;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Binds one listener on {@code host}:{@code port}, with TLS in front of each connection when {@code tls} is not
+     * {@code null}. {@code key} names the setting in the error if the port cannot be bound.
+     */
+    Channel bind(String key, String host, int port, TlsTermination tls) {
+        ChannelFuture bind = bootstrap(tls).bind(host, port).awaitUninterruptibly();
+        if (!bind.isSuccess()) {
+            throw new BindFailedException(key, host, port, bind.cause());
+        }
+        return bind.channel();
+    }
+
+    private ServerBootstrap bootstrap(TlsTermination tls) {
+        Settings.Socket so = settings.socket();
+        Settings.Echo echo = settings.echo();
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptGroup, ioGroup)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, so.backlog())
+                .option(ChannelOption.SO_REUSEADDR, so.reuseAddress())
+                .handler(new ChannelInitializer<ServerChannel>() {
+                    @Override
+                    protected void initChannel(ServerChannel ch) {
+                        ListenerPause pause = new ListenerPause(ch);
+                        ch.pipeline().addLast(PipelineNames.ACCEPT_BACKOFF, new AcceptErrorBackoff(pause));
+                        ch.pipeline().addLast(PipelineNames.ADMISSION,
+                                new AcceptAdmissionHandler(admission, pause, proxy::clientAtAccept));
+                    }
+                })
+                .childOption(ChannelOption.TCP_NODELAY, so.tcpNoDelay())
+                .childOption(ChannelOption.SO_KEEPALIVE, so.keepAlive())
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
+                .childHandler(new EchoChannelInitializer(echo, metrics, transport.isThreadPerConnection(), proxy,
+                        admission, tls));
+        if (so.reusePort()) {
+            b.option(UnixChannelOption.SO_REUSEPORT, true);
+        }
+        if (so.receiveBuffer() > 0) {
+            b.childOption(ChannelOption.SO_RCVBUF, so.receiveBuffer());
+        }
+        if (so.sendBuffer() > 0) {
+            b.childOption(ChannelOption.SO_SNDBUF, so.sendBuffer());
+        }
+        return b;
+    }
+}
