@@ -66,6 +66,7 @@ final class TcpListeners {
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, so.backlog())
                 .option(ChannelOption.SO_REUSEADDR, so.reuseAddress())
+                .option(ChannelOption.RCVBUF_ALLOCATOR, ListenerPause.acceptBatches())
                 .handler(new ChannelInitializer<ServerChannel>() {
                     @Override
                     protected void initChannel(ServerChannel ch) {

@@ -1,5 +1,6 @@
 package dev.echoport.proxy;
 
+import dev.echoport.testsupport.ProxyHeaders;
 import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.CapturingAppender;
 import dev.echoport.testsupport.Clients;
@@ -10,9 +11,8 @@ import dev.echoport.transport.Transport;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
 
-import static dev.echoport.proxy.ProxyHeaders.concat;
+import static dev.echoport.testsupport.ProxyHeaders.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -87,7 +87,7 @@ class ProxyProtocolTest {
                  Socket noHeader = Clients.connectFrom("127.0.0.1", rs.address());
                  Socket silent = Clients.connectFrom("127.0.0.1", rs.address())) {
                 // Refused by its source alone, at accept: the reset may come before or after this write.
-                if (sendUnlessReset(untrusted, concat(ProxyHeaders.v1("10.0.0.1", 1, port), PING))) {
+                if (Clients.writeUnlessReset(untrusted, concat(ProxyHeaders.v1("10.0.0.1", 1, port), PING))) {
                     assertThat(Clients.refusal(untrusted, 5000)).isEqualTo("reset");
                 }
                 send(noHeader, "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
@@ -126,17 +126,6 @@ class ProxyProtocolTest {
             }
             assertThat(rs.counter("echoport.connections.rejected", "reason", "untrusted_proxy")).isEqualTo(1.0);
             assertThat(rs.counter("echoport.connections.accepted")).isEqualTo(3.0);
-        }
-    }
-
-    /** Writes, or returns false if the peer had already reset the connection (any other failure is thrown). */
-    private static boolean sendUnlessReset(Socket s, byte[] bytes) throws Exception {
-        try {
-            send(s, bytes);
-            return true;
-        } catch (SocketException e) {
-            assertThat(String.valueOf(e.getMessage())).as("write failure").containsIgnoringCase("reset");
-            return false;
         }
     }
 

@@ -118,6 +118,23 @@ public final class Clients {
     }
 
     /**
+     * Writes {@code bytes}, unless the server has reset the connection already (a refusal at accept can beat the
+     * client's first write): then returns false. Any other failure is thrown.
+     */
+    public static boolean writeUnlessReset(Socket s, byte[] bytes) throws IOException {
+        try {
+            s.getOutputStream().write(bytes);
+            s.getOutputStream().flush();
+            return true;
+        } catch (SocketException e) {
+            if (!String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("reset")) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    /**
      * What the server did to a connection it refused, as the client sees it on its next read: "reset" (RST),
      * "eof" (FIN), or "open" (the read timed out: the server did not close it).
      */
