@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * One line per failed TLS handshake, at most one a second per server (a scan of the TLS port must not flood the
@@ -14,11 +15,22 @@ public final class HandshakeFailureLog {
     private static final Logger log = LoggerFactory.getLogger(HandshakeFailureLog.class);
     private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final AtomicLong lastLine = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
+    private final LongSupplier nanoClock;
+    private final AtomicLong lastLine;
     private final AtomicLong suppressed = new AtomicLong();
 
+    public HandshakeFailureLog() {
+        this(System::nanoTime);
+    }
+
+    /** @param nanoClock the clock the once-a-second rule reads (a test's own) */
+    HandshakeFailureLog(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+        this.lastLine = new AtomicLong(nanoClock.getAsLong() - INTERVAL_NANOS);
+    }
+
     void failed(Object peer, String reason, String detail) {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         long last = lastLine.get();
         if (now - last >= INTERVAL_NANOS && lastLine.compareAndSet(last, now)) {
             long more = suppressed.getAndSet(0);

@@ -36,9 +36,11 @@ class MetricsAccuracyTest {
     static final String PAUSES = "echoport_backpressure_pauses_total";
     static final String LIMITS = "echoport_limits";
     static final String TRANSPORT_INFO = "echoport_transport_info";
-    static final List<String> REASONS = List.of("max_connections", "max_per_ip", "denied", "defer_timeout", "policy",
-            "shutdown");
-    static final List<String> CAUSES = List.of("client", "idle", "shutdown", "error");
+    /** Every reason and cause there is: a new one cannot be left out of the "all others are zero" checks. */
+    static final List<String> REASONS = java.util.Arrays.stream(dev.echoport.admission.RejectReason.values())
+            .map(dev.echoport.admission.RejectReason::label).toList();
+    static final List<String> CAUSES = java.util.Arrays.stream(dev.echoport.echo.CloseCause.values())
+            .map(dev.echoport.echo.CloseCause::label).toList();
 
     static Map<String, String> reason(String r) {
         return Map.of("reason", r);

@@ -5,6 +5,7 @@ import dev.echoport.testsupport.Clients;
 import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.testsupport.ProxyHeaders;
 import dev.echoport.testsupport.RunningEchoport;
+import dev.echoport.testsupport.Sampler;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
 import org.slf4j.Logger;
@@ -18,8 +19,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.echoport.testsupport.ProxyHeaders.concat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -170,33 +169,5 @@ class ProxyHeaderFloodTest {
             ch.close();
         }
         clients.clear();
-    }
-
-    /** Samples a value on a thread of its own while the scenario runs, keeping the largest seen. */
-    static final class Sampler implements AutoCloseable {
-        private final AtomicInteger max = new AtomicInteger();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Thread thread;
-
-        Sampler(java.util.function.IntSupplier value) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    max.accumulateAndGet(value.getAsInt(), Math::max);
-                    java.util.concurrent.locks.LockSupport.parkNanos(200_000); // a sample every 0.2 ms
-                }
-            }, "sampler");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        int max() {
-            return max.get();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join(5_000);
-        }
     }
 }
