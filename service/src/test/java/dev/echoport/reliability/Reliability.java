@@ -83,6 +83,25 @@ final class Reliability {
         }
     }
 
+    /**
+     * Waits until {@code pid} uses less than {@code cores} over a half-second window (its JIT and GC done with the
+     * start-up and the load just applied), for at most {@code maxMillis}; returns how long that took. A process that
+     * never settles (a spin) is simply measured after the wait, and fails the test's own threshold then.
+     */
+    static long settle(String pid, double cores, long maxMillis) throws InterruptedException {
+        long start = System.nanoTime();
+        while ((System.nanoTime() - start) / 1_000_000 < maxMillis) {
+            long ticks = cpuTicks(pid);
+            long t0 = System.nanoTime();
+            Thread.sleep(500); // a measurement window: CPU time is only visible over time
+            double used = (cpuTicks(pid) - ticks) / (double) CLOCK_TICKS / ((System.nanoTime() - t0) / 1e9);
+            if (used < cores) {
+                break;
+            }
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
     /** The {@code p}-th percentile (0..100) of {@code nanos}, in microseconds. */
     static long percentileMicros(long[] nanos, double p) {
         long[] sorted = nanos.clone();
