@@ -1,9 +1,8 @@
 package dev.echoport.loadgen;
 
+import dev.echoport.testsupport.EveryTransport;
 import dev.echoport.server.EchoServer;
 import dev.echoport.transport.Transport;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -11,16 +10,13 @@ import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Runs the load generator over real loopback sockets against the real echoport server, on every client transport. */
 @Timeout(120)
 class LoadGeneratorTest {
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void closedLoopCountsEveryMessageAndEchoesEveryByte(Transport client) throws Exception {
-        assumeTrue(client.isAvailable(), () -> client + " " + client.unavailabilityReason());
         try (EchoServer server = TestServers.echoport("")) {
             LoadOptions o = LoadOptions.defaults("127.0.0.1", server.port())
                     .withConnections(4).withMessageSize(300).withPipeline(4).withTotalMessages(2_000)
@@ -86,10 +82,8 @@ class LoadGeneratorTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(Transport.class)
+    @EveryTransport
     void openLoopSendsAtTheTargetRateAndMeasuresFromIntendedTimes(Transport client) throws Exception {
-        assumeTrue(client.isAvailable(), () -> client + " " + client.unavailabilityReason());
         try (EchoServer server = TestServers.echoport("")) {
             LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.port())
                     .withConnections(4).withMessageSize(100).withTargetRate(2_000)

@@ -2,25 +2,18 @@ package dev.echoport.admission;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import dev.echoport.admission.DeferQueue.Held;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
@@ -44,20 +37,15 @@ import java.util.function.Function;
  */
 public final class Admission {
     private static final Logger log = LoggerFactory.getLogger(Admission.class);
-    /** The slot an admitted connection holds, on the connection's channel. */
-    private static final AttributeKey<Slot> SLOT = AttributeKey.valueOf("echoport.admission.slot");
-
     private final ConnectionTracker tracker = new ConnectionTracker(); // its lock also guards `held`
     private final RulesPolicy rules;
     private final AdmissionPolicy policy;
     private final AdmissionPolicy totalOnly;
     private final String policyName;
-    private final int threadCap;
-    private final boolean releaseWhenThreadFree;
     private final AdmissionObserver observer;
     private final RejectionLog rejections;
-    private final ArrayDeque<Held> held = new ArrayDeque<>();
-    private final ChannelGroup open = new DefaultChannelGroup("echoport-connections", GlobalEventExecutor.INSTANCE);
+    private final DeferQueue held = new DeferQueue();
+    private final Slots slots;
 
     /**
      * @param extra               a policy asked after the built-in rules admit (policy-class), if any
@@ -68,14 +56,14 @@ public final class Admission {
     public Admission(AdmissionRules rules, Optional<AdmissionPolicy> extra, int threadCap,
                      boolean releaseWhenThreadFree, AdmissionObserver observer, ScheduledExecutorService housekeeping,
                      Function<RejectReason, String> protocolReasons) {
-        this.threadCap = threadCap;
-        this.rules = new RulesPolicy(servable(rules));
+        this.rules = new RulesPolicy(rules, threadCap);
         this.policy = extra.<AdmissionPolicy>map(p -> new ChainedPolicy(this.rules, p)).orElse(this.rules);
         this.totalOnly = (peer, local, counts) -> this.rules.decideTotal(counts);
         this.policyName = extra.map(p -> p.getClass().getName()).orElse("none");
-        this.releaseWhenThreadFree = releaseWhenThreadFree;
+        this.slots = new Slots(tracker, releaseWhenThreadFree, this::wake);
         this.observer = observer;
-        this.rejections = new RejectionLog(housekeeping, reason -> explain(reason, protocolReasons));
+        this.rejections = new RejectionLog(housekeeping,
+                reason -> reason.explain(this.rules.rules(), policyName, protocolReasons));
     }
 
     /**
@@ -104,7 +92,7 @@ public final class Admission {
                 d = Decision.DEFER; // nobody overtakes a held connection
             }
             if (d.verdict() == Verdict.ACCEPT) {
-                count(child, pending ? null : peer.getAddress());
+                slots.take(child, pending ? null : peer.getAddress());
             } else if (d.verdict() == Verdict.DEFER) {
                 long deadline = arrivedNoEarlierThan + rules.rules().deferTimeout().toNanos();
                 if (deadline - System.nanoTime() <= 0) {
@@ -133,8 +121,7 @@ public final class Admission {
      * at accept. True if admitted; false if refused, and then the connection is being closed.
      */
     public boolean admitClient(Channel ch, InetSocketAddress client) {
-        Slot slot = ch.attr(SLOT).get();
-        if (slot.address != null) { // decided on its own address at accept (not a trusted proxy)
+        if (slots.address(ch) != null) { // decided on its own address at accept (not a trusted proxy)
             observer.accepted();
             return true;
         }
@@ -143,8 +130,7 @@ public final class Admission {
             // Its slot of max-connections is held already: the policy sees the counts without it.
             d = ConnectionTracker.decide(client, local(ch), policy, tracker.excludingOne());
             if (d.verdict() == Verdict.ACCEPT) {
-                tracker.resolve(client.getAddress());
-                slot.address = client.getAddress();
+                slots.resolve(ch, client.getAddress());
             }
         }
         if (d.verdict() == Verdict.ACCEPT) {
@@ -170,19 +156,19 @@ public final class Admission {
             ch.close(); // the close releases its slot
         } else {
             ch.unsafe().closeForcibly(); // never registered: no close future will fire
-            release(ch);
+            slots.release(ch);
         }
     }
 
     /** The thread that served {@code ch} is free again (oio): its slot is released now, not at the close. */
     public void threadFreed(Channel ch) {
-        release(ch);
+        slots.release(ch);
     }
 
     /** {@code child} was passed on to registration and closed at once without it: its slot is released. */
     void registrationFailed(Channel child) {
         log.warn("connection from {} could not be registered; closed", child.remoteAddress());
-        release(child);
+        slots.release(child);
     }
 
     /** The current rules, with the oio thread cap applied. */
@@ -192,7 +178,7 @@ public final class Admission {
 
     /** Replaces the rules for decisions from now on, and decides the held connections again at once. */
     public void updateRules(AdmissionRules next) {
-        rules.update(servable(next));
+        rules.update(next);
         wake();
     }
 
@@ -207,7 +193,7 @@ public final class Admission {
 
     /** Every admitted connection still open, PROXY header pending or not. */
     public ChannelGroup openConnections() {
-        return open;
+        return slots.open();
     }
 
     public boolean awaitNone(Duration timeout) throws InterruptedException {
@@ -221,15 +207,9 @@ public final class Admission {
 
     /** Refuses every connection {@code gate} still holds ({@code shutdown}): its listener closed. */
     void dropHeld(AcceptAdmissionHandler gate) {
-        List<Held> dropped = new ArrayList<>();
+        List<Held> dropped;
         synchronized (tracker) {
-            for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
-                Held h = it.next();
-                if (h.gate == gate) {
-                    it.remove();
-                    dropped.add(h);
-                }
-            }
+            dropped = held.removeAll(gate);
         }
         for (Held h : dropped) {
             h.cancelTimeout();
@@ -262,96 +242,38 @@ public final class Admission {
         }
     }
 
-    private void release(Channel ch) {
-        Slot slot = ch.attr(SLOT).get();
-        if (slot == null || !slot.released.compareAndSet(false, true)) {
-            return;
-        }
-        open.remove(ch);
-        synchronized (tracker) {
-            tracker.release(slot.address);
-        }
-        wake();
-    }
-
     /** Decides the held connections again, in order, and hands each decided one to its listener's loop. */
     private void wake() {
-        List<Held> decided = new ArrayList<>();
-        List<Decision> outcomes = new ArrayList<>();
+        List<DeferQueue.Decided> decided;
         synchronized (tracker) {
-            while (!held.isEmpty()) {
-                Held h = held.peek();
+            decided = held.takeDecided(h -> {
                 InetSocketAddress peer = (InetSocketAddress) h.child.remoteAddress();
-                Decision d = null;
-                if (peer != null && h.child.isOpen()) {
-                    d = ConnectionTracker.decide(peer, local(h.child), h.pending ? totalOnly : policy, tracker);
-                    if (d.verdict() == Verdict.DEFER) {
-                        break;
-                    }
-                    if (d.verdict() == Verdict.ACCEPT) {
-                        count(h.child, h.pending ? null : peer.getAddress());
-                    }
+                if (peer == null || !h.child.isOpen()) {
+                    return null; // the client left while it waited
                 }
-                held.poll();
-                decided.add(h);
-                outcomes.add(d);
-            }
+                Decision d = ConnectionTracker.decide(peer, local(h.child), h.pending ? totalOnly : policy, tracker);
+                if (d.verdict() == Verdict.ACCEPT) {
+                    slots.take(h.child, h.pending ? null : peer.getAddress());
+                }
+                return d;
+            });
         }
-        for (int i = 0; i < decided.size(); i++) {
-            Held h = decided.get(i);
-            Decision d = outcomes.get(i);
+        for (DeferQueue.Decided d : decided) {
             try {
-                h.gate.executor().execute(() -> settle(h, d));
+                d.held().gate.executor().execute(() -> settle(d.held(), d.decision()));
             } catch (RejectedExecutionException stopping) { // its listener's loop is shutting down
-                h.child.unsafe().closeForcibly();
-                release(h.child);
+                d.held().child.unsafe().closeForcibly();
+                slots.release(d.held().child);
             }
         }
     }
 
-    /** Counts {@code child} (under the tracker's lock); {@code address} null while its client is not known. */
-    private void count(Channel child, InetAddress address) {
-        tracker.count(address);
-        Slot slot = new Slot();
-        slot.address = address;
-        child.attr(SLOT).set(slot);
-    }
-
-    /**
-     * After counting: tracked for drain, released exactly once when it ends, and counted as accepted unless that
-     * waits for the PROXY protocol's verdict ({@link #admitClient}).
-     */
+    /** After counting: tracked, and counted as accepted unless that waits for the PROXY protocol's verdict. */
     private void admitted(Channel child, boolean confirmedLater) {
         if (!confirmedLater) {
             observer.accepted();
         }
-        open.add(child);
-        if (!releaseWhenThreadFree) {
-            child.closeFuture().addListener(f -> release(child));
-        }
-    }
-
-    /** oio with io-threads = N can serve N connections at once: N also caps max-connections. */
-    private AdmissionRules servable(AdmissionRules r) {
-        if (threadCap > 0 && (r.maxConnections() == 0 || r.maxConnections() > threadCap)) {
-            log.info("oio with io-threads = {}: max-connections capped at {} (one thread per connection)", threadCap,
-                    threadCap);
-            return r.withMaxConnections(threadCap);
-        }
-        return r;
-    }
-
-    private String explain(RejectReason reason, Function<RejectReason, String> protocolReasons) {
-        AdmissionRules r = rules.rules();
-        return switch (reason) {
-            case MAX_CONNECTIONS -> "max-connections " + r.maxConnections() + " reached";
-            case MAX_PER_IP -> "max-connections-per-ip " + r.maxConnectionsPerIp() + " reached";
-            case DENIED -> "peer outside admission.allow or inside admission.deny";
-            case DEFER_TIMEOUT -> "no slot freed within defer-timeout " + r.deferTimeout().toMillis() + " ms";
-            case POLICY -> "refused by admission policy " + policyName;
-            case SHUTDOWN -> "still deferred when the server began draining";
-            case UNTRUSTED_PROXY, PROXY_HEADER -> protocolReasons.apply(reason);
-        };
+        slots.track(child);
     }
 
     private static InetSocketAddress local(Channel ch) {
@@ -363,37 +285,6 @@ public final class Admission {
             ch.config().setOption(ChannelOption.SO_LINGER, seconds);
         } catch (RuntimeException e) {
             log.debug("could not set SO_LINGER {} on {}: {}", seconds, ch, e.toString());
-        }
-    }
-
-    /** What an admitted connection holds; released exactly once. */
-    private static final class Slot {
-        final AtomicBoolean released = new AtomicBoolean();
-        /** The client's address; null while its PROXY header is pending (counted in the total only). */
-        volatile InetAddress address;
-    }
-
-    /** A deferred connection, unregistered, waiting for a slot. */
-    static final class Held {
-        final Channel child;
-        final boolean pending;
-        final boolean confirmedLater;
-        final AcceptAdmissionHandler gate;
-        final long deadline;
-        io.netty.util.concurrent.ScheduledFuture<?> timeout;
-
-        Held(Channel child, boolean pending, boolean confirmedLater, AcceptAdmissionHandler gate, long deadline) {
-            this.child = child;
-            this.pending = pending;
-            this.confirmedLater = confirmedLater;
-            this.gate = gate;
-            this.deadline = deadline;
-        }
-
-        void cancelTimeout() {
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
         }
     }
 }

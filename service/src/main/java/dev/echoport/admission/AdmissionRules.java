@@ -47,9 +47,6 @@ public record AdmissionRules(int maxConnections, int maxConnectionsPerIp, List<C
                 rejectAction);
     }
 
-    public AdmissionRules withRejectAction(RejectAction action) {
-        return new AdmissionRules(maxConnections, maxConnectionsPerIp, allow, deny, overLimit, deferTimeout, action);
-    }
 
     /** What to do with a connection beyond {@code max-connections}. */
     public enum OverLimit { REJECT, DEFER }

@@ -18,10 +18,21 @@ import java.util.List;
  * Rules can be swapped at run time ({@link #update}); a swap applies to the next decision.
  */
 public final class RulesPolicy implements AdmissionPolicy {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RulesPolicy.class);
+    private final int threadCap;
     private volatile AdmissionRules rules;
 
     public RulesPolicy(AdmissionRules rules) {
-        this.rules = rules;
+        this(rules, 0);
+    }
+
+    /**
+     * @param threadCap oio with {@code io-threads = N} serves N connections at once, a thread each: N then also caps
+     *                  {@code max-connections}, so the next connection is refused cleanly; 0 = no cap
+     */
+    public RulesPolicy(AdmissionRules rules, int threadCap) {
+        this.threadCap = threadCap;
+        this.rules = capped(rules);
     }
 
     public AdmissionRules rules() {
@@ -29,7 +40,16 @@ public final class RulesPolicy implements AdmissionPolicy {
     }
 
     public void update(AdmissionRules rules) {
-        this.rules = rules;
+        this.rules = capped(rules);
+    }
+
+    private AdmissionRules capped(AdmissionRules r) {
+        if (threadCap > 0 && (r.maxConnections() == 0 || r.maxConnections() > threadCap)) {
+            log.info("oio with io-threads = {}: max-connections capped at {} (one thread per connection)", threadCap,
+                    threadCap);
+            return r.withMaxConnections(threadCap);
+        }
+        return r;
     }
 
     @Override

@@ -13,15 +13,6 @@ import java.util.Optional;
  */
 public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
 
-    /** Everything off: plain TCP echo only. */
-    public static ProtocolSettings off() {
-        return new ProtocolSettings(
-                new Proxy(ProxyMode.OFF, List.of(), Duration.ofSeconds(5), 4096),
-                new Tls(false, 0, Optional.empty(), Optional.empty(), "", ClientAuth.NONE, Optional.empty(),
-                        Duration.ofSeconds(10), Duration.ofSeconds(10)),
-                new Udp(false, 0, 65507, 100, 200, 100_000));
-    }
-
     /** Whether TCP listeners expect a PROXY protocol header before the client's bytes. */
     public enum ProxyMode { OFF, OPTIONAL, REQUIRED }
 

@@ -15,12 +15,6 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
                        Echo echo, Duration shutdownGracePeriod, Admin admin, Metrics metrics,
                        ProtocolSettings protocols) {
 
-    /** Settings with PROXY protocol, TLS and UDP off. */
-    public Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass, Echo echo,
-                    Duration shutdownGracePeriod, Admin admin, Metrics metrics) {
-        this(server, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, ProtocolSettings.off());
-    }
-
     /**
      * @param host      address to listen on
      * @param port      TCP port; 0 takes an ephemeral port
@@ -63,31 +57,8 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
         }
     }
 
-    public Settings withServer(Server s) {
-        return new Settings(s, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, protocols);
-    }
-
-    public Settings withAdmission(AdmissionRules a) {
-        return new Settings(server, socket, a, policyClass, echo, shutdownGracePeriod, admin, metrics, protocols);
-    }
-
-    public Settings withEcho(Echo e) {
-        return new Settings(server, socket, admission, policyClass, e, shutdownGracePeriod, admin, metrics, protocols);
-    }
-
     public Settings withAdmin(Admin a) {
         return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, a, metrics, protocols);
     }
 
-    public Settings withShutdownGracePeriod(Duration d) {
-        return new Settings(server, socket, admission, policyClass, echo, d, admin, metrics, protocols);
-    }
-
-    public Settings withProtocols(ProtocolSettings p) {
-        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, p);
-    }
-
-    public Settings withPolicyClass(Optional<String> p) {
-        return new Settings(server, socket, admission, p, echo, shutdownGracePeriod, admin, metrics, protocols);
-    }
 }
