@@ -19,7 +19,7 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
                 new Proxy(ProxyMode.OFF, List.of(), Duration.ofSeconds(5)),
                 new Tls(false, 0, Optional.empty(), Optional.empty(), "", ClientAuth.NONE, Optional.empty(),
                         Duration.ofSeconds(10), Duration.ofSeconds(10)),
-                new Udp(false, 0, 65507, 100, 200, 100_000));
+                new Udp(false, 0, 65507, 100, 200, 100_000, 100_000, 64 << 20));
     }
 
     /** Whether TCP listeners expect a PROXY protocol header before the client's bytes. */
@@ -67,11 +67,13 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
 
     /**
      * @param maxDatagramSize            larger datagrams are dropped (reason too_large)
-     * @param packetsPerSecondPerSource  sustained replies per second to one source address
+     * @param packetsPerSecondPerSource  sustained replies per second to one source (IPv4 address, IPv6 /64)
      * @param burst                      replies one source may get at once before the rate applies
-     * @param maxSources                 source addresses tracked at once; the least recently seen is forgotten
+     * @param maxSources                 buckets in the fixed per-source table (sources hashed onto them)
+     * @param maxRepliesPerSecond        replies per second to all sources together; 0 = no limit
+     * @param maxReplyBytesPerSecond     reply payload bytes per second to all sources together; 0 = no limit
      */
     public record Udp(boolean enabled, int port, int maxDatagramSize, int packetsPerSecondPerSource, int burst,
-                      int maxSources) {
+                      int maxSources, int maxRepliesPerSecond, int maxReplyBytesPerSecond) {
     }
 }

@@ -19,9 +19,7 @@ import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.proxy.ProxyAdmissionHandler;
 import dev.echoport.tls.ReloadingSslContext;
-import dev.echoport.udp.UdpEchoHandler;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.FixedRecvByteBufAllocator;
+import dev.echoport.udp.UdpEchoListener;
 import dev.echoport.transport.Transport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -79,8 +77,7 @@ public final class EchoServer implements AutoCloseable {
     private final ProtocolMetrics protocolMetrics;
     private ReloadingSslContext tlsContext;
     private Channel tlsListener;
-    private Channel udpChannel;
-    private EventLoopGroup udpGroup;
+    private UdpEchoListener udpListener;
 
     /** A server with the built-in rules and, if {@code settings} names one, the configured policy class. */
     public EchoServer(Settings settings, MeterRegistry registry) {
@@ -229,26 +226,10 @@ public final class EchoServer implements AutoCloseable {
 
     private void startUdp() {
         ProtocolSettings.Udp udp = settings.protocols().udp();
-        if (!udp.enabled()) {
-            return;
+        if (udp.enabled()) {
+            udpListener = UdpEchoListener.bind(transport, settings.server().host(), settings.socket().reuseAddress(),
+                    udp, rulesPolicy::rules, protocolMetrics);
         }
-        // Its own single loop: one datagram socket is served by one thread on every transport (OIO included).
-        udpGroup = transport.newEventLoopGroup(1, "echoport-udp");
-        UdpEchoHandler handler = new UdpEchoHandler(udp, rulesPolicy::rules, protocolMetrics);
-        protocolMetrics.bindUdp(handler::trackedSources);
-        ChannelFuture bind = new Bootstrap()
-                .group(udpGroup)
-                .channel(transport.datagramChannelClass())
-                .option(ChannelOption.SO_REUSEADDR, settings.socket().reuseAddress())
-                // one byte over the limit shows a datagram was too large (the kernel truncates to the buffer)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(
-                        Math.min(65536, udp.maxDatagramSize() + 1)))
-                .handler(handler)
-                .bind(settings.server().host(), udp.port()).awaitUninterruptibly();
-        if (!bind.isSuccess()) {
-            throw new BindFailedException("echoport.udp.port", settings.server().host(), udp.port(), bind.cause());
-        }
-        udpChannel = bind.channel();
     }
 
     /** Reloads the TLS certificate files now (SIGHUP); false if TLS is off or the files did not load. */
@@ -263,7 +244,7 @@ public final class EchoServer implements AutoCloseable {
 
     /** The UDP listener's port; -1 when UDP is off. */
     public int udpPort() {
-        return udpChannel == null ? -1 : ((InetSocketAddress) udpChannel.localAddress()).getPort();
+        return udpListener == null ? -1 : udpListener.port();
     }
 
     public ProtocolMetrics protocolMetrics() {
@@ -319,10 +300,11 @@ public final class EchoServer implements AutoCloseable {
         for (Channel l : listeners) {
             l.close().awaitUninterruptibly();
         }
-        for (Channel l : new Channel[]{tlsListener, udpChannel}) {
-            if (l != null) {
-                l.close().awaitUninterruptibly();
-            }
+        if (tlsListener != null) {
+            tlsListener.close().awaitUninterruptibly();
+        }
+        if (udpListener != null) {
+            udpListener.stopReceiving();
         }
         int openAtStart = tracker.active();
         boolean allDone;
@@ -361,10 +343,13 @@ public final class EchoServer implements AutoCloseable {
         drain(Duration.ZERO);
         state = ServerState.CLOSED;
         List<io.netty.util.concurrent.Future<?>> stopping = new ArrayList<>();
-        for (EventLoopGroup g : new EventLoopGroup[]{acceptGroup, ioGroup, udpGroup}) {
+        for (EventLoopGroup g : new EventLoopGroup[]{acceptGroup, ioGroup}) {
             if (g != null) {
                 stopping.add(g.shutdownGracefully(0, LOOP_SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
             }
+        }
+        if (udpListener != null) {
+            stopping.add(udpListener.shutdownGracefully(LOOP_SHUTDOWN_TIMEOUT.toMillis()));
         }
         for (io.netty.util.concurrent.Future<?> f : stopping) {
             f.awaitUninterruptibly(LOOP_SHUTDOWN_TIMEOUT.toMillis() * 2);
