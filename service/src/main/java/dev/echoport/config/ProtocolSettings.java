@@ -63,11 +63,13 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
 
     /**
      * @param maxDatagramSize            larger datagrams are dropped (reason too_large)
-     * @param packetsPerSecondPerSource  sustained replies per second to one source address
+     * @param packetsPerSecondPerSource  sustained replies per second to one source (IPv4 address, IPv6 /64)
      * @param burst                      replies one source may get at once before the rate applies
-     * @param maxSources                 source addresses tracked at once; the least recently seen is forgotten
+     * @param maxSources                 buckets in the fixed per-source table (sources hashed onto them)
+     * @param maxRepliesPerSecond        replies per second to all sources together; 0 = no limit
+     * @param maxReplyBytesPerSecond     reply payload bytes per second to all sources together; 0 = no limit
      */
     public record Udp(boolean enabled, int port, int maxDatagramSize, int packetsPerSecondPerSource, int burst,
-                      int maxSources) {
+                      int maxSources, int maxRepliesPerSecond, int maxReplyBytesPerSecond) {
     }
 }

@@ -65,8 +65,11 @@ final class ProtocolSettingsReader {
         int port = r.intIn("udp.port", 0, 65535);
         int pps = r.intIn("udp.packets-per-second-per-source", 1, 10_000_000);
         int burst = r.intIn("udp.burst", 1, 10_000_000);
-        return new ProtocolSettings.Udp(enabled, port, r.bytesIn("udp.max-datagram-size", 1, 65507), pps, burst,
-                r.intIn("udp.max-sources", 1, 10_000_000));
+        int maxSize = r.bytesIn("udp.max-datagram-size", 1, 65507);
+        int sources = r.intIn("udp.max-sources", 1, 10_000_000);
+        int replies = r.intIn("udp.max-replies-per-second", 0, 10_000_000);
+        int replyBytes = r.bytesIn("udp.max-reply-bytes-per-second", 0, 1L << 30);
+        return new ProtocolSettings.Udp(enabled, port, maxSize, pps, burst, sources, replies, replyBytes);
     }
 
     /** A file path; when {@code required}, it must name a readable regular file. "" = none. */

@@ -32,7 +32,10 @@ public final class ProtocolMetrics {
     public static final String UDP_BYTES_SENT = "echoport.udp.bytes.sent";
     /** {@code echoport_udp_datagrams_dropped_total{reason}}: datagrams not echoed, by {@link UdpDrop}. */
     public static final String UDP_DROPPED = "echoport.udp.datagrams.dropped";
-    /** {@code echoport_udp_sources}: source addresses whose rate is tracked now. */
+    /**
+     * {@code echoport_udp_sources}: per-source buckets that gave a reply within the last minute, i.e. the sources (or
+     * sources sharing a bucket) answered lately.
+     */
     public static final String UDP_SOURCES = "echoport.udp.sources";
 
     /** Why a TLS handshake failed; each value is one {@code reason} label. */
@@ -57,12 +60,18 @@ public final class ProtocolMetrics {
     public enum UdpDrop {
         /** The source is outside admission.allow or inside admission.deny. */
         DENIED,
-        /** The source is over udp.packets-per-second-per-source. */
+        /** The source is over udp.packets-per-second-per-source (after its burst). */
         RATE_LIMITED,
         /** Larger than udp.max-datagram-size. */
         TOO_LARGE,
-        /** The socket could not take the reply. */
-        WRITE_FAILED;
+        /** The socket reported an error writing the reply. */
+        WRITE_FAILED,
+        /** The process-wide udp.max-replies-per-second or udp.max-reply-bytes-per-second is spent. */
+        GLOBAL_BUDGET,
+        /** The socket's reply queue is at its bound even after a flush: the reply is dropped, never queued. */
+        SOCKET_FULL,
+        /** A source a reply could loop with or flood: port 0, below 1024, our own, another answering service's. */
+        UNSAFE_SOURCE;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -110,7 +119,7 @@ public final class ProtocolMetrics {
                     .description("UDP datagrams not echoed, by reason").register(registry));
         }
         Gauge.builder(UDP_SOURCES, trackedSources, IntSupplier::getAsInt).strongReference(true)
-                .description("UDP source addresses whose rate is tracked now").register(registry);
+                .description("UDP per-source buckets that gave a reply within the last minute").register(registry);
     }
 
     public void tlsHandshake() {

@@ -5,37 +5,60 @@ import dev.echoport.admission.Cidr;
 import dev.echoport.config.ProtocolSettings;
 import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.metrics.ProtocolMetrics.UdpDrop;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * RFC 862 over UDP: each datagram goes back to its sender with the same bytes, unless its source is refused by
- * admission.allow/deny, is over its per-source rate, or the datagram is larger than udp.max-datagram-size. The reply
- * is the request's own buffer, so it can never be larger. One instance per UDP channel (one event loop).
+ * RFC 862 over UDP, made so that it cannot be used as a reflector: each datagram goes back to its sender with the same
+ * bytes (so never larger) unless, checked in this order, it is larger than udp.max-datagram-size ({@code too_large}),
+ * its source is refused by admission.allow/deny ({@code denied}) or is one a reply could loop with
+ * ({@code unsafe_source}, see {@link UnsafeSources}), its source's bucket is empty ({@code rate_limited}), the
+ * process-wide reply budget is spent ({@code global_budget}), or the socket cannot take the reply even after a flush
+ * ({@code socket_full}). Budgets are spent only on replies actually written. One instance per UDP channel, so
+ * everything here runs on that channel's single event loop.
  */
 public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+    private static final Logger log = LoggerFactory.getLogger(UdpEchoHandler.class);
+
     private final ProtocolSettings.Udp udp;
     private final Supplier<AdmissionRules> rules;
     private final ProtocolMetrics metrics;
-    private final SourceRateLimiter limiter;
-    private volatile int trackedSources;
+    private final SourceRateLimiter sources;
+    private final ReplyBudget budget;
+    private int ownPort = -1;
 
     public UdpEchoHandler(ProtocolSettings.Udp udp, Supplier<AdmissionRules> rules, ProtocolMetrics metrics) {
         super(false); // the buffer is reused for the reply; released here only when dropped
         this.udp = udp;
         this.rules = rules;
         this.metrics = metrics;
-        this.limiter = new SourceRateLimiter(udp.packetsPerSecondPerSource(), udp.burst(), udp.maxSources());
+        long now = System.nanoTime();
+        this.sources = new SourceRateLimiter(udp.packetsPerSecondPerSource(), udp.burst(), udp.maxSources(),
+                new SecureRandom(), now);
+        this.budget = new ReplyBudget(udp.maxRepliesPerSecond(), udp.maxReplyBytesPerSecond(), udp.maxDatagramSize(),
+                now);
     }
 
-    /** Source addresses whose rate is tracked now (read by the gauge from another thread). */
+    /** Sources answered within the last minute (buckets used); read by the gauge from another thread. */
     public int trackedSources() {
-        return trackedSources;
+        return sources.activeSources(System.nanoTime());
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().localAddress() instanceof InetSocketAddress local) {
+            ownPort = local.getPort(); // bound by now: replies to this port could loop with a twin echo
+        }
+        super.channelActive(ctx);
     }
 
     @Override
@@ -43,16 +66,29 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
         int size = packet.content().readableBytes();
         metrics.udpReceived(size);
         InetSocketAddress sender = packet.sender();
-        UdpDrop drop = size > udp.maxDatagramSize() ? UdpDrop.TOO_LARGE
-                : !admitted(sender) ? UdpDrop.DENIED
-                : !limiter.tryAcquire(sender.getAddress(), System.nanoTime()) ? UdpDrop.RATE_LIMITED
-                : null;
-        trackedSources = limiter.size();
+        long now = System.nanoTime();
+        int bucket = -1;
+        UdpDrop drop = null;
+        if (size > udp.maxDatagramSize()) {
+            drop = UdpDrop.TOO_LARGE;
+        } else if (!admitted(sender)) {
+            drop = UdpDrop.DENIED;
+        } else if (UnsafeSources.refused(sender, ownPort)) {
+            drop = UdpDrop.UNSAFE_SOURCE;
+        } else if (!sources.allows(bucket = sources.bucketOf(sender.getAddress()), now)) {
+            drop = UdpDrop.RATE_LIMITED;
+        } else if (!budget.allows(size, now)) {
+            drop = UdpDrop.GLOBAL_BUDGET;
+        } else if (!canTakeReply(ctx)) {
+            drop = UdpDrop.SOCKET_FULL;
+        }
         if (drop != null) {
             metrics.udpDropped(drop);
             packet.release();
             return;
         }
+        sources.take(bucket, now);
+        budget.take(size);
         ctx.write(new DatagramPacket(packet.content(), sender)).addListener(f -> {
             if (f.isSuccess()) {
                 metrics.udpSent(size);
@@ -60,6 +96,19 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
                 metrics.udpDropped(UdpDrop.WRITE_FAILED);
             }
         });
+    }
+
+    /**
+     * Replies queue until the read batch ends, so the queue may pass the high watermark with a socket that has room:
+     * flush, and only if the socket still cannot take them is it full. Never queue past it: the reply is dropped.
+     */
+    private static boolean canTakeReply(ChannelHandlerContext ctx) {
+        Channel ch = ctx.channel();
+        if (ch.isWritable()) {
+            return true;
+        }
+        ctx.flush();
+        return ch.isWritable();
     }
 
     @Override
@@ -70,7 +119,7 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // A datagram socket outlives errors such as ICMP port unreachable from an earlier reply: keep serving.
-        org.slf4j.LoggerFactory.getLogger(UdpEchoHandler.class).debug("UDP error: {}", cause.toString());
+        log.debug("UDP error: {}", cause.toString());
     }
 
     private boolean admitted(InetSocketAddress sender) {

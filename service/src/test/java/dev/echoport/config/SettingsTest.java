@@ -113,7 +113,9 @@ class SettingsTest {
             echoport.udp.packets-per-second-per-source = 0 | echoport.udp.packets-per-second-per-source = 0: expected an integer from 1 to 10000000
             echoport.udp.burst = 0                         | echoport.udp.burst = 0: expected an integer from 1 to 10000000
             echoport.udp.max-sources = 0                   | echoport.udp.max-sources = 0: expected an integer from 1 to 10000000
-            echoport.udp.speed = 5                         | echoport.udp.speed: unknown key (known keys at echoport.udp: burst, enabled, max-datagram-size, max-sources, packets-per-second-per-source, port)
+            echoport.udp.max-replies-per-second = -1       | echoport.udp.max-replies-per-second = -1: expected an integer from 0 to 10000000
+            echoport.udp.max-reply-bytes-per-second = 2GiB | echoport.udp.max-reply-bytes-per-second = "2GiB": expected a size from 0 to 1073741824 bytes
+            echoport.udp.speed = 5                         | echoport.udp.speed: unknown key (known keys at echoport.udp: burst, enabled, max-datagram-size, max-replies-per-second, max-reply-bytes-per-second, max-sources, packets-per-second-per-source, port)
             echoport.max-connections = 5                   | echoport.max-connections: unknown key (known keys at echoport: admin, admission, echo
             echoport.admission.max-conections = 5          | echoport.admission.max-conections: unknown key (known keys at echoport.admission: allow, defer-timeout, deny, max-connections, max-connections-per-ip, over-limit, policy-class, reject-action)
             echoport = 5                                   | echoport: missing or not an object
@@ -138,11 +140,12 @@ class SettingsTest {
 
         ProtocolSettings on = parse("echoport { proxy-protocol = OPTIONAL, trusted-proxies = \"10.0.0.0/8, ::1\","
                 + " proxy-protocol-timeout = 2s, udp { enabled = true, port = 7, packets-per-second-per-source = 5,"
-                + " burst = 9, max-sources = 50, max-datagram-size = 1KiB } }").protocols();
+                + " burst = 9, max-sources = 50, max-datagram-size = 1KiB, max-replies-per-second = 0,"
+                + " max-reply-bytes-per-second = 1MiB } }").protocols();
         assertThat(on.proxy().mode()).isEqualTo(ProtocolSettings.ProxyMode.OPTIONAL);
         assertThat(on.proxy().trustedProxies()).extracting(Object::toString).containsExactly("10.0.0.0/8", "::1");
         assertThat(on.proxy().timeout()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(on.udp()).isEqualTo(new ProtocolSettings.Udp(true, 7, 1024, 5, 9, 50));
+        assertThat(on.udp()).isEqualTo(new ProtocolSettings.Udp(true, 7, 1024, 5, 9, 50, 0, 1 << 20));
     }
 
     @Test

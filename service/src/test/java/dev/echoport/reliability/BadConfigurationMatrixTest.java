@@ -78,6 +78,8 @@ class BadConfigurationMatrixTest {
             List.of("udp.packets-per-second-per-source", "{ }", "0", "20000000", "\"fast\""),
             List.of("udp.burst", "[]", "0", "\"big\""),
             List.of("udp.max-sources", "{ }", "0", "\"all\""),
+            List.of("udp.max-replies-per-second", "[]", "-1", "20000000", "\"plenty\""),
+            List.of("udp.max-reply-bytes-per-second", "{ }", "\"-1\"", "\"2GiB\"", "\"a lot\""),
             List.of("no-such-key", "1"));
 
     @TempDir
