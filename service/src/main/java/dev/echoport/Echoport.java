@@ -46,7 +46,7 @@ public final class Echoport implements AutoCloseable {
                 : new EchoServer(settings, registry);
         this.admin = settings.admin().enabled()
                 ? Optional.of(new AdminServer(settings.admin(), registry, server::isReady,
-                () -> server.state().name().toLowerCase(java.util.Locale.ROOT)))
+                server::readiness))
                 : Optional.empty();
     }
 

@@ -68,6 +68,30 @@ final class ConfigReader {
         return (int) v;
     }
 
+    /** {@code "auto"}, or a size in bytes within [min, max]; empty for auto. */
+    java.util.OptionalLong bytesOrAuto(String path, long min, long max) {
+        if (config.getValue(path).valueType() == com.typesafe.config.ConfigValueType.STRING
+                && "auto".equalsIgnoreCase(config.getString(path).strip())) {
+            return java.util.OptionalLong.empty();
+        }
+        String rule = "auto or a size from " + min + " to " + max + " bytes (e.g. 256MiB)";
+        long v = read(path, rule, () -> config.getBytes(path));
+        if (v < min || v > max) {
+            throw error(path, "expected " + rule);
+        }
+        return java.util.OptionalLong.of(v);
+    }
+
+    /** A number within [min, max]. */
+    double numberIn(String path, double min, double max) {
+        String rule = "a number from " + min + " to " + max;
+        double v = read(path, rule, () -> config.getDouble(path));
+        if (!(v >= min && v <= max)) {
+            throw error(path, "expected " + rule);
+        }
+        return v;
+    }
+
     /** A duration ("5s", "250ms"; a bare number is milliseconds) within [min, max]. */
     Duration durationIn(String path, Duration min, Duration max) {
         String rule = "a duration from " + human(min) + " to " + human(max) + " (e.g. 5s, 250ms)";

@@ -12,7 +12,7 @@ import java.util.Optional;
  * meaning and default). Immutable: nothing reads HOCON after this is built.
  */
 public record Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass,
-                       Echo echo, Duration shutdownGracePeriod, Admin admin, Metrics metrics,
+                       Echo echo, Overload overload, Duration shutdownGracePeriod, Admin admin, Metrics metrics,
                        ProtocolSettings protocols) {
 
     /**
@@ -44,6 +44,17 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
     }
 
     /**
+     * @param echoMemoryBudget queued echo bytes, all connections together, above which the biggest holders stop
+     *                         reading ({@code auto} already resolved from the JVM's direct memory)
+     * @param stopAcceptingAt  the multiple of the budget at which the listeners stop accepting
+     */
+    public record Overload(long echoMemoryBudget, double stopAcceptingAt) {
+        public long stopAcceptingBytes() {
+            return (long) (echoMemoryBudget * stopAcceptingAt);
+        }
+    }
+
+    /**
      * @param enabled false when {@code echoport.admin.port = 0}
      * @param port    admin HTTP port; 0 here (with enabled) takes an ephemeral port, which only code can ask for
      */
@@ -58,7 +69,8 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
     }
 
     public Settings withAdmin(Admin a) {
-        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, a, metrics, protocols);
+        return new Settings(server, socket, admission, policyClass, echo, overload, shutdownGracePeriod, a, metrics,
+                protocols);
     }
 
 }

@@ -121,6 +121,7 @@ public final class SettingsLoader {
         Settings.Echo echo = new Settings.Echo(high, low,
                 r.durationIn("echo.idle-timeout", Duration.ZERO, Duration.ofDays(1)));
 
+        Settings.Overload overload = overload(r);
         Duration grace = r.durationIn("shutdown.grace-period", Duration.ZERO, Duration.ofMinutes(10));
 
         int adminPort = r.intIn("admin.port", 0, 65535);
@@ -129,7 +130,7 @@ public final class SettingsLoader {
         }
         Settings.Admin admin = new Settings.Admin(adminPort != 0, r.nonEmptyString("admin.host"), adminPort);
 
-        return new Settings(server, socket, admission, policyClass, echo, grace, admin,
+        return new Settings(server, socket, admission, policyClass, echo, overload, grace, admin,
                 new Settings.Metrics(commonTags(r)), ProtocolSettingsReader.read(r, server, adminPort));
     }
 
@@ -153,6 +154,25 @@ public final class SettingsLoader {
             throw new SettingsException(r.full("transport"),
                     r.full("transport") + " = " + value + ": " + e.transport().unavailabilityReason());
         }
+    }
+
+    /** Share of the JVM's direct memory that {@code overload.echo-memory-budget = auto} takes. */
+    static final double AUTO_BUDGET_SHARE = 0.4;
+
+    private static Settings.Overload overload(ConfigReader r) {
+        long budget = r.bytesOrAuto("overload.echo-memory-budget", 64 * 1024, 1L << 40)
+                .orElseGet(SettingsLoader::autoEchoMemoryBudget);
+        return new Settings.Overload(budget, r.numberIn("overload.stop-accepting-at", 1.0, 10.0));
+    }
+
+    /**
+     * 40% of the direct memory Netty may use ({@code -XX:MaxDirectMemorySize}, by default the maximum heap): with
+     * the stop-accepting mark at 1.5 x, queued echo stays under 60% of it, and the rest is left for reads in flight,
+     * TLS buffers and the allocator's own overhead.
+     */
+    static long autoEchoMemoryBudget() {
+        return Math.max(64 * 1024, (long) (io.netty.util.internal.PlatformDependent.maxDirectMemory()
+                * AUTO_BUDGET_SHARE));
     }
 
     private static Optional<String> policyClass(ConfigReader r) {

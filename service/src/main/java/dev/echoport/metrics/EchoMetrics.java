@@ -50,7 +50,10 @@ public final class EchoMetrics implements AdmissionObserver {
     public static final String BYTES_SENT = "echoport.bytes.sent";
     /** {@code echoport_echo_latency_seconds}: from reading a batch of bytes to its echo being written (histogram). */
     public static final String ECHO_LATENCY = "echoport.echo.latency";
-    /** {@code echoport_backpressure_pauses_total}: times reading stopped because the peer did not read fast enough. */
+    /**
+     * {@code echoport_backpressure_pauses_total{reason}}: times reading stopped, by {@link PauseReason}: the peer did
+     * not read its echo fast enough, or the process's echo memory budget stopped the connections holding the most.
+     */
     public static final String BACKPRESSURE_PAUSES = "echoport.backpressure.pauses";
     /** {@code echoport_echo_pending_bytes}: echo bytes queued for slow peers, not yet written (all connections). */
     public static final String ECHO_PENDING = "echoport.echo.pending";
@@ -66,7 +69,7 @@ public final class EchoMetrics implements AdmissionObserver {
     private final MeterRegistry registry;
     private final LongAdder bytesReceived = new LongAdder();
     private final LongAdder bytesSent = new LongAdder();
-    private final LongAdder backpressurePauses = new LongAdder();
+    private final Map<PauseReason, LongAdder> pauses = new EnumMap<>(PauseReason.class);
     private final Counter accepted;
     private final Counter deferred;
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
@@ -92,8 +95,13 @@ public final class EchoMetrics implements AdmissionObserver {
                 .description("Bytes read from admitted connections").register(registry);
         FunctionCounter.builder(BYTES_SENT, bytesSent, LongAdder::sum)
                 .description("Bytes echoed back and written to the socket").register(registry);
-        FunctionCounter.builder(BACKPRESSURE_PAUSES, backpressurePauses, LongAdder::sum)
-                .description("Reads paused because the peer was not reading its echo").register(registry);
+        for (PauseReason r : PauseReason.values()) {
+            LongAdder n = new LongAdder();
+            pauses.put(r, n);
+            FunctionCounter.builder(BACKPRESSURE_PAUSES, n, LongAdder::sum).tag("reason", r.label())
+                    .description("Reads paused: the peer was not reading its echo, or the echo memory budget")
+                    .register(registry);
+        }
         connectionDuration = Timer.builder(CONNECTION_DURATION)
                 .description("Lifetime of admitted connections")
                 .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
@@ -178,8 +186,8 @@ public final class EchoMetrics implements AdmissionObserver {
         echoLatency.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    public void backpressurePause() {
-        backpressurePauses.increment();
+    public void backpressurePause(PauseReason reason) {
+        pauses.get(reason).increment();
     }
 
     public MeterRegistry registry() {
@@ -192,5 +200,17 @@ public final class EchoMetrics implements AdmissionObserver {
             d[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
         }
         return d;
+    }
+
+    /** Why reading stopped on a connection; each value is one {@code reason} label of the pauses counter. */
+    public enum PauseReason {
+        /** Its peer did not read its echo: the queue passed the write-buffer high watermark. */
+        PEER_SLOW,
+        /** The echo memory budget: the process queues too much, and this connection holds a large share. */
+        MEMORY_BUDGET;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 }

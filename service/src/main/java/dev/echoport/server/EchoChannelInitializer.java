@@ -7,6 +7,7 @@ import dev.echoport.echo.EchoHandler;
 import dev.echoport.echo.IdleTimeoutHandler;
 import dev.echoport.echo.PipelineNames;
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.proxy.ProxyProtocol;
 import dev.echoport.tls.TlsTermination;
 import io.netty.channel.Channel;
@@ -21,16 +22,18 @@ import io.netty.channel.ChannelPipeline;
 final class EchoChannelInitializer extends ChannelInitializer<Channel> {
     private final Settings.Echo echo;
     private final EchoMetrics metrics;
+    private final EchoMemoryBudget budget;
     private final boolean blockingWrites;
     private final ProxyProtocol proxy;
     private final Admission admission;
     private final TlsTermination tls;
 
     /** @param tls TLS at the start of each connection, or {@code null} for the plain listener */
-    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites, ProxyProtocol proxy,
-                           Admission admission, TlsTermination tls) {
+    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, EchoMemoryBudget budget, boolean blockingWrites,
+                           ProxyProtocol proxy, Admission admission, TlsTermination tls) {
         this.echo = echo;
         this.metrics = metrics;
+        this.budget = budget;
         this.blockingWrites = blockingWrites;
         this.proxy = proxy;
         this.admission = admission;
@@ -55,6 +58,6 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         if (echo.idleTimeoutEnabled()) {
             p.addLast(PipelineNames.IDLE_TIMEOUT, new IdleTimeoutHandler(echo.idleTimeout()));
         }
-        p.addLast(PipelineNames.ECHO, new EchoHandler(metrics, blockingWrites));
+        p.addLast(PipelineNames.ECHO, new EchoHandler(metrics, blockingWrites, budget));
     }
 }

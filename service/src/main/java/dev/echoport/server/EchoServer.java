@@ -9,6 +9,8 @@ import dev.echoport.config.Settings;
 import dev.echoport.echo.CloseCause;
 import dev.echoport.echo.ConnectionLifecycleHandler;
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.metrics.OverloadMetrics;
+import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.proxy.ProxyProtocol;
 import dev.echoport.tls.TlsTermination;
@@ -48,6 +50,7 @@ public final class EchoServer implements AutoCloseable {
     private final ScheduledExecutorService housekeeping;
     private final ProxyProtocol proxy;
     private final Admission admission;
+    private final EchoMemoryBudget budget;
     private final List<Channel> listeners = new ArrayList<>();
     private EventLoopGroup acceptGroup;
     private EventLoopGroup ioGroup;
@@ -76,6 +79,14 @@ public final class EchoServer implements AutoCloseable {
         this.admission = new Admission(settings.admission(), extraPolicy,
                 transport.isThreadPerConnection() ? settings.server().ioThreads() : 0,
                 transport.isThreadPerConnection(), metrics, housekeeping, proxy::explain);
+        Settings.Overload o = settings.overload();
+        this.budget = new EchoMemoryBudget(o.echoMemoryBudget(), o.stopAcceptingBytes(),
+                settings.echo().writeBufferHighWatermark());
+        budget.onAcceptingChanged(() -> log.warn(budget.accepting()
+                ? "queued echo bytes back under the budget ({} bytes): accepting again"
+                : "queued echo bytes at the stop-accepting mark ({} bytes): not accepting until they drain",
+                budget.accepting() ? budget.budget() : budget.stopAcceptingMark()));
+        new OverloadMetrics(registry, budget);
         metrics.bindServer(admission.counts(), settings.server().transport(), admission::rules,
                 settings.echo().writeBufferHighWatermark());
         metrics.bindPendingEchoBytes(admission.openConnections());
@@ -95,7 +106,8 @@ public final class EchoServer implements AutoCloseable {
             metrics.bindEventLoops(ioGroup);
         }
         try {
-            TcpListeners tcp = new TcpListeners(settings, acceptGroup, ioGroup, admission, proxy, metrics);
+            TcpListeners tcp = new TcpListeners(settings, acceptGroup, ioGroup, admission, proxy, budget,
+                    metrics);
             int port = s.port();
             for (int i = 0; i < s.listeners(); i++) {
                 Channel listener = tcp.bind("echoport.port", s.host(), port, null);
@@ -222,9 +234,20 @@ public final class EchoServer implements AutoCloseable {
         return state;
     }
 
-    /** True while accepting connections: what {@code /health/ready} reports. */
+    /** True while accepting connections, not overloaded: what {@code /health/ready} reports. */
     public boolean isReady() {
-        return state == ServerState.ACCEPTING;
+        return state == ServerState.ACCEPTING && budget.accepting();
+    }
+
+    /** What readiness says when it is not ready: "starting", "draining", "overloaded", ... */
+    public String readiness() {
+        return state == ServerState.ACCEPTING && !budget.accepting() ? "overloaded"
+                : state.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The process-wide budget for queued echo bytes. */
+    public EchoMemoryBudget memoryBudget() {
+        return budget;
     }
 
     /** The bound addresses, one per listener (the same port when several). */

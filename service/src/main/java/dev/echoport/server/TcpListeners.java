@@ -5,6 +5,7 @@ import dev.echoport.admission.Admission;
 import dev.echoport.config.Settings;
 import dev.echoport.echo.PipelineNames;
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.proxy.ProxyProtocol;
 import dev.echoport.tls.TlsTermination;
 import dev.echoport.transport.AcceptErrorBackoff;
@@ -33,16 +34,18 @@ final class TcpListeners {
     private final EventLoopGroup ioGroup;
     private final Admission admission;
     private final ProxyProtocol proxy;
+    private final EchoMemoryBudget budget;
     private final EchoMetrics metrics;
 
     TcpListeners(Settings settings, EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Admission admission,
-                 ProxyProtocol proxy, EchoMetrics metrics) {
+                 ProxyProtocol proxy, EchoMemoryBudget budget, EchoMetrics metrics) {
         this.settings = settings;
         this.transport = settings.server().transport().active();
         this.acceptGroup = acceptGroup;
         this.ioGroup = ioGroup;
         this.admission = admission;
         this.proxy = proxy;
+        this.budget = budget;
         this.metrics = metrics;
     }
 
@@ -71,6 +74,7 @@ final class TcpListeners {
                     @Override
                     protected void initChannel(ServerChannel ch) {
                         ListenerPause pause = new ListenerPause(ch);
+                        budget.watch(ch, pause);
                         ch.pipeline().addLast(PipelineNames.ACCEPT_BACKOFF, new AcceptErrorBackoff(pause));
                         ch.pipeline().addLast(PipelineNames.ADMISSION,
                                 new AcceptAdmissionHandler(admission, pause, proxy::clientAtAccept));
@@ -81,8 +85,8 @@ final class TcpListeners {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
-                .childHandler(new EchoChannelInitializer(echo, metrics, transport.isThreadPerConnection(), proxy,
-                        admission, tls));
+                .childHandler(new EchoChannelInitializer(echo, metrics, budget, transport.isThreadPerConnection(),
+                        proxy, admission, tls));
         if (so.reusePort()) {
             b.option(UnixChannelOption.SO_REUSEPORT, true);
         }

@@ -24,6 +24,8 @@ public final class ListenerPause {
     public static final int DEFER = 1;
     /** An accept failed (out of descriptors): retrying at once would spin. */
     public static final int ACCEPT_ERROR = 2;
+    /** Queued echo bytes reached the memory budget's stop-accepting mark. */
+    public static final int OVERLOAD = 4;
     private static final long NONE = Long.MIN_VALUE;
     private static final int ACCEPTS_PER_BATCH = 16;
 

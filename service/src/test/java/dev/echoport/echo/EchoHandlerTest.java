@@ -1,6 +1,7 @@
 package dev.echoport.echo;
 
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.testsupport.EmbeddedConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -23,11 +24,13 @@ class EchoHandlerTest {
     private static final int HIGH = 4096;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final EchoMetrics metrics = new EchoMetrics(registry);
+    /** A budget of 1 KiB for the process, accepting stopped at 8 KiB: small enough to reach from one connection. */
+    private final EchoMemoryBudget budget = new EchoMemoryBudget(1024, 8192, HIGH);
     private final EmbeddedConnection ch = new EmbeddedConnection("10.0.0.1");
 
     EchoHandlerTest() {
         ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(LOW, HIGH));
-        ch.pipeline().addLast(new EchoHandler(metrics, false));
+        ch.pipeline().addLast(new EchoHandler(metrics, false, budget));
     }
 
     @AfterEach
@@ -56,7 +59,7 @@ class EchoHandlerTest {
         ch.peerReads(false);
         ch.writeInbound(Unpooled.wrappedBuffer(new byte[HIGH]));
         assertThat(ch.config().isAutoRead()).as("a read that crosses the high watermark pauses reading").isFalse();
-        assertThat(counter(EchoMetrics.BACKPRESSURE_PAUSES)).isEqualTo(1.0);
+        assertThat(pauses("peer_slow")).isEqualTo(1.0);
         assertThat(counter(EchoMetrics.BYTES_SENT)).as("nothing reached the peer yet").isZero();
         assertThat(ch.unsafe().outboundBuffer().totalPendingWriteBytes()).isLessThanOrEqualTo(HIGH + HIGH);
 
@@ -64,6 +67,42 @@ class EchoHandlerTest {
         assertThat(ch.config().isAutoRead()).as("reading again below the low watermark").isTrue();
         assertThat(outbound()).hasSize(HIGH);
         assertThat(counter(EchoMetrics.BYTES_SENT)).isEqualTo(HIGH);
+    }
+
+    @Test
+    void over_the_memory_budget_a_connection_holding_a_large_share_stops_reading_until_its_queue_drains() {
+        ch.peerReads(false);
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[3000])); // under the watermark, over the process budget
+        // Reported at the end of the batch, with Netty's 96 bytes of bookkeeping per queued write (the batch and
+        // its marker): the memory it really holds.
+        assertThat(budget.queued()).as("reported at the end of the batch").isEqualTo(3000 + 2 * 96);
+        assertThat(ch.config().isAutoRead()).isFalse();
+        assertThat(pauses("memory_budget")).isEqualTo(1.0);
+        assertThat(pauses("peer_slow")).isZero();
+
+        ch.peerReads(true);
+        ch.runPendingTasks();
+        assertThat(budget.queued()).isZero();
+        assertThat(ch.config().isAutoRead()).as("reading again once its queue drained").isTrue();
+        assertThat(outbound()).hasSize(3000);
+    }
+
+    @Test
+    void a_connection_that_keeps_up_is_never_paused_by_the_budget() {
+        budget.add(8000); // other connections hold nearly everything
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[2000]));
+        assertThat(outbound()).hasSize(2000);
+        assertThat(ch.config().isAutoRead()).isTrue();
+        assertThat(pauses("memory_budget")).isZero();
+    }
+
+    @Test
+    void what_a_connection_still_holds_is_taken_off_the_budget_when_it_closes() {
+        ch.peerReads(false);
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[500]));
+        assertThat(budget.queued()).isEqualTo(500 + 2 * 96);
+        ch.close();
+        assertThat(budget.queued()).isZero();
     }
 
     @Test
@@ -82,6 +121,10 @@ class EchoHandlerTest {
             b.release();
         }
         return out.toByteArray();
+    }
+
+    private double pauses(String reason) {
+        return registry.find(EchoMetrics.BACKPRESSURE_PAUSES).tag("reason", reason).functionCounter().count();
     }
 
     private double counter(String name) {

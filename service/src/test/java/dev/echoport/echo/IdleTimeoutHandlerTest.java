@@ -1,6 +1,7 @@
 package dev.echoport.echo;
 
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.testsupport.EmbeddedConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
@@ -21,7 +22,8 @@ class IdleTimeoutHandlerTest {
         ch.freezeTime();
         EchoMetrics metrics = new EchoMetrics(registry);
         ch.pipeline().addLast(new ConnectionLifecycleHandler(metrics),
-                new IdleTimeoutHandler(Duration.ofMillis(500)), new EchoHandler(metrics, false));
+                new IdleTimeoutHandler(Duration.ofMillis(500)), new EchoHandler(metrics, false,
+                new EchoMemoryBudget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, 65536)));
     }
 
     @AfterEach

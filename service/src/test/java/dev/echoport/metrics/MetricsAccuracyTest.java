@@ -268,8 +268,10 @@ class MetricsAccuracyTest {
                         throw new IllegalStateException(e);
                     }
                 }, writer);
-                Exposition paused = ep.awaitScrape(PAUSES + " >= 1",
-                        e -> value(e, PAUSES) >= 1, e -> String.valueOf(value(e, PAUSES)));
+                Map<String, String> peerSlow = reason("peer_slow");
+                Exposition paused = ep.awaitScrape(PAUSES + peerSlow + " >= 1",
+                        e -> value(e, PAUSES, peerSlow) >= 1, e -> String.valueOf(value(e, PAUSES, peerSlow)));
+                assertThat(value(paused, PAUSES, reason("memory_budget"))).as("far under the budget").isZero();
                 double allocated = paused.samples("netty_allocator_memory_used").stream()
                         .mapToDouble(Exposition.Sample::value).sum();
                 assertThat(allocated).as("Netty allocator memory while echo bytes are queued (the allocator "
