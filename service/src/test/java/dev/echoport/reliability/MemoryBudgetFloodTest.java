@@ -1,0 +1,200 @@
+package dev.echoport.reliability;
+
+import dev.echoport.testsupport.Await;
+import dev.echoport.testsupport.Clients;
+import dev.echoport.testsupport.EchoportProcess;
+import dev.echoport.testsupport.EveryTransport;
+import dev.echoport.transport.Transport;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/**
+ * Many clients that write until their sockets block and never read, against a process whose direct memory is capped
+ * small (the documented container, scaled down): the echo memory budget holds the queued bytes of all connections
+ * together under its mark, nothing runs out of direct memory, a reader connected before the flood keeps its echo,
+ * probes and scrapes answer within a second, and once the flood pushes past the stop-accepting mark readiness says so
+ * and accepting resumes when the flood leaves.
+ */
+class MemoryBudgetFloodTest {
+    private static final Logger log = LoggerFactory.getLogger(MemoryBudgetFloodTest.class);
+    static final String DIRECT_MEMORY = "48m";
+    static final long DIRECT_MEMORY_BYTES = 48L << 20;
+    static final int STEP = 50;
+    static final int MOST_CLIENTS = 2_000;
+    static final long PROBE_BOUND_MILLIS = 1_000;
+    private static final Pattern SAMPLE = Pattern.compile("(?m)^echoport_echo_pending_bytes (\\S+)$");
+
+    @TempDir
+    Path dir;
+
+    @EveryTransport
+    void non_readers_cannot_push_the_process_past_its_echo_memory_budget(Transport transport) throws Exception {
+        assumeFalse(transport.isThreadPerConnection(), "oio: a non-reader blocks its own thread in write() with about "
+                + "33 KiB queued, so reaching the budget takes ~600 threads and minutes; io-threads bounds oio instead");
+        Path conf = dir.resolve("echoport.conf");
+        // Small kernel buffers keep what the kernel holds per connection small, so the test's load lands in echoport.
+        Files.writeString(conf, "echoport.socket { receive-buffer = 8KiB, send-buffer = 8KiB }\n");
+        List<SocketChannel> flood = new ArrayList<>();
+        try (EchoportProcess p = EchoportProcess.start(Map.of("ECHOPORT_TRANSPORT", transport.configName(),
+                "JAVA_TOOL_OPTIONS", "-XX:MaxDirectMemorySize=" + DIRECT_MEMORY), "--config", conf.toString());
+             Socket reader = Clients.connect(p.echoAddress())) {
+            long budget = limit(p, "echo_memory_budget_bytes");
+            long stopMark = limit(p, "echo_memory_stop_accepting_bytes");
+            assertThat(budget).as("auto: 40%% of the direct memory").isBetween(19_000_000L, 21_000_000L);
+            String ctx = transport + ", budget " + budget + ", stop mark " + stopMark;
+
+            // Wave 1: non-readers, 50 at a time, until their queued echo passes the budget (how many that takes
+            // depends on the transport's read sizes); a step adds at most 50 x (watermark + a read) = 6.5 MB, less
+            // than the 10 MB between the budget and the stop mark.
+            long[] wave1 = {0, 0, 0};
+            while (pending(p) <= budget && flood.size() < MOST_CLIENTS) {
+                open(p.echoAddress(), flood, STEP);
+                wave1 = worst(wave1, push(p, flood, reader, ctx));
+            }
+            int firstWave = flood.size();
+            assertThat(pending(p)).as("pending over the budget after wave 1, " + ctx).isGreaterThan(budget);
+            assertThat(AdminProbe.status(p.adminPort(), "/health/ready")).as("still ready, " + ctx).isEqualTo(200);
+            try (Socket fresh = Clients.connect(p.echoAddress())) {
+                byte[] msg = Clients.randomBytes(256, 1);
+                long t0 = System.nanoTime();
+                assertThat(Clients.roundTrip(fresh, msg)).as("a fresh client during the flood, " + ctx).isEqualTo(msg);
+                assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(PROBE_BOUND_MILLIS);
+            }
+
+            // Wave 2: more non-readers, until the listeners stop accepting at the mark.
+            long[] wave2 = {0, 0, 0};
+            while (AdminProbe.status(p.adminPort(), "/health/ready") == 200 && flood.size() < MOST_CLIENTS) {
+                open(p.echoAddress(), flood, 2 * STEP);
+                wave2 = worst(wave2, push(p, flood, reader, ctx));
+            }
+            assertThat(AdminProbe.get(p.adminPort(), "/health/ready").body()).as("readiness, " + ctx)
+                    .contains("overloaded");
+            long worst = Math.max(wave1[0], wave2[0]);
+            // Connections still reading when the mark is reached may each finish one read batch before they pause:
+            // a tenth of the direct memory is room for that, and the sum stays well short of the memory itself.
+            long bound = stopMark + DIRECT_MEMORY_BYTES / 10;
+            log.info("FIGURE memory-budget {}: direct memory {}, budget {} B, stop mark {} B: {} then {} non-readers; "
+                            + "pending echo bytes at most {} B (bound {} B); slowest probe {} ms, slowest reader round "
+                            + "trip {} ms", transport, DIRECT_MEMORY, budget, stopMark, firstWave, flood.size(), worst,
+                    bound, Math.max(wave1[1], wave2[1]), Math.max(wave1[2], wave2[2]));
+            assertThat(worst).as("pending echo bytes, " + ctx).isLessThanOrEqualTo(bound);
+            assertThat(Math.max(wave1[1], wave2[1])).as("slowest /health/live or /metrics answer (ms), " + ctx)
+                    .isLessThan(PROBE_BOUND_MILLIS);
+            assertThat(Math.max(wave1[2], wave2[2])).as("slowest round trip of the reader (ms), " + ctx)
+                    .isLessThan(PROBE_BOUND_MILLIS);
+            assertThat(p.stdout()).as("no direct memory ran out, nothing closed on error, " + ctx)
+                    .noneMatch(l -> l.contains("OutOfMemoryError") || l.contains("closed on error"));
+
+            // The flood leaves: accepting and readiness come back, a fresh client echoes.
+            for (SocketChannel ch : flood) {
+                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+                ch.close();
+            }
+            flood.clear();
+            Await.until("ready again once the flood left, " + ctx,
+                    () -> AdminProbe.status(p.adminPort(), "/health/ready") == 200);
+            try (Socket fresh = Clients.connect(p.echoAddress())) {
+                byte[] msg = Clients.randomBytes(256, 2);
+                assertThat(Clients.roundTrip(fresh, msg)).isEqualTo(msg);
+            }
+            Await.until("pending echo bytes back to 0", () -> pending(p) == 0);
+        } finally {
+            for (SocketChannel ch : flood) {
+                ch.close();
+            }
+        }
+    }
+
+    private static long[] worst(long[] a, long[] b) {
+        return new long[]{Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.max(a[2], b[2])};
+    }
+
+    /** Opens {@code n} more non-reading clients with small socket buffers. */
+    private static void open(InetSocketAddress to, List<SocketChannel> flood, int n) throws IOException {
+        for (int i = 0; i < n; i++) {
+            SocketChannel ch = SocketChannel.open();
+            ch.setOption(StandardSocketOptions.SO_SNDBUF, 8 * 1024);
+            ch.setOption(StandardSocketOptions.SO_RCVBUF, 8 * 1024);
+            ch.configureBlocking(false);
+            ch.connect(to); // completed by the kernel, or waiting in the backlog while the server does not accept
+            flood.add(ch);
+        }
+    }
+
+    /**
+     * Writes to every flood client until none takes another byte for a while (or 20 s pass), probing all the while;
+     * returns {most pending echo bytes seen, slowest probe ms, slowest reader round trip ms}.
+     */
+    private static long[] push(EchoportProcess p, List<SocketChannel> flood, Socket reader, String ctx)
+            throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        long end = System.nanoTime() + 20_000_000_000L;
+        long mostPending = 0;
+        long slowestProbe = 0;
+        long slowestReader = 0;
+        int idleRounds = 0;
+        while (idleRounds < 20 && System.nanoTime() - end < 0) {
+            long written = 0;
+            for (SocketChannel ch : flood) {
+                if (ch.isConnectionPending()) {
+                    ch.finishConnect();
+                }
+                if (ch.isConnected()) {
+                    chunk.clear();
+                    try {
+                        written += ch.write(chunk);
+                    } catch (IOException refusedOrReset) {
+                        // a connection the server did not take: nothing to push
+                    }
+                }
+            }
+            idleRounds = written == 0 ? idleRounds + 1 : 0;
+            long t0 = System.nanoTime();
+            String metrics = AdminProbe.get(p.adminPort(), "/metrics").body();
+            int live = AdminProbe.status(p.adminPort(), "/health/live");
+            slowestProbe = Math.max(slowestProbe, (System.nanoTime() - t0) / 1_000_000);
+            assertThat(live).as("/health/live during the flood, " + ctx).isEqualTo(200);
+            mostPending = Math.max(mostPending, pendingIn(metrics));
+            byte[] msg = Clients.randomBytes(64, idleRounds);
+            t0 = System.nanoTime();
+            assertThat(Arrays.equals(Clients.roundTrip(reader, msg), msg)).as("reader's echo, " + ctx).isTrue();
+            slowestReader = Math.max(slowestReader, (System.nanoTime() - t0) / 1_000_000);
+        }
+        return new long[]{mostPending, slowestProbe, slowestReader};
+    }
+
+    private static long pending(EchoportProcess p) {
+        return pendingIn(AdminProbe.get(p.adminPort(), "/metrics").body());
+    }
+
+    private static long pendingIn(String metrics) {
+        Matcher m = SAMPLE.matcher(metrics);
+        return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+    }
+
+    private static long limit(EchoportProcess p, String kind) {
+        Matcher m = Pattern.compile("(?m)^echoport_limits\\{kind=\"" + kind + "\"\\} (\\S+)$")
+                .matcher(AdminProbe.get(p.adminPort(), "/metrics").body());
+        assertThat(m.find()).as("echoport_limits{kind=%s}", kind).isTrue();
+        return (long) Double.parseDouble(m.group(1));
+    }
+}
