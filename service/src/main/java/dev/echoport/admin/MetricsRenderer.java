@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -26,26 +27,47 @@ final class MetricsRenderer implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final long minIntervalNanos;
     private final LongSupplier clock;
-    private final ScheduledThreadPoolExecutor thread;
+    private final ScheduledExecutorService thread;
+    private final boolean ownThread;
     /** Content type to the render that will serve every scrape asking for it now; guarded by this. */
     private Map<String, CompletableFuture<byte[]>> pending = new HashMap<>();
     private boolean scheduled;
+    private boolean closed;
     private long lastStart;
     private volatile long lastRenderNanos;
 
+    /** Renders on a daemon thread of its own, {@code echoport-admin-metrics}. */
     MetricsRenderer(PrometheusMeterRegistry registry, Duration minInterval, LongSupplier nanoClock) {
+        this(registry, minInterval, nanoClock, renderThread(), true);
+    }
+
+    /** Renders on {@code executor}, which stays the caller's (tests render on an EmbeddedChannel's loop). */
+    MetricsRenderer(PrometheusMeterRegistry registry, Duration minInterval, LongSupplier nanoClock,
+                    ScheduledExecutorService executor) {
+        this(registry, minInterval, nanoClock, executor, false);
+    }
+
+    private MetricsRenderer(PrometheusMeterRegistry registry, Duration minInterval, LongSupplier nanoClock,
+                            ScheduledExecutorService executor, boolean ownThread) {
         this.registry = registry;
         this.minIntervalNanos = minInterval.toNanos();
         this.clock = nanoClock;
         this.lastStart = nanoClock.getAsLong() - minIntervalNanos;
-        this.thread = new ScheduledThreadPoolExecutor(1, new DefaultThreadFactory("echoport-admin-metrics", true));
-        thread.setRemoveOnCancelPolicy(true);
+        this.thread = executor;
+        this.ownThread = ownThread;
+    }
+
+    private static ScheduledExecutorService renderThread() {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1,
+                new DefaultThreadFactory("echoport-admin-metrics", true));
+        t.setRemoveOnCancelPolicy(true);
+        return t;
     }
 
     /** The registry in {@code contentType}, rendered after this call; completes on the renderer thread. */
     synchronized CompletableFuture<byte[]> render(String contentType) {
         CompletableFuture<byte[]> answer = pending.computeIfAbsent(contentType, t -> new CompletableFuture<>());
-        if (!scheduled && !thread.isShutdown()) {
+        if (!scheduled && !closed) {
             scheduled = true;
             long wait = Math.max(0, lastStart + minIntervalNanos - clock.getAsLong());
             thread.schedule(this::renderPending, wait, TimeUnit.NANOSECONDS);
@@ -85,15 +107,20 @@ final class MetricsRenderer implements AutoCloseable {
     public void close() {
         Map<String, CompletableFuture<byte[]>> left;
         synchronized (this) {
-            thread.shutdownNow();
+            closed = true;
+            if (ownThread) {
+                thread.shutdownNow();
+            }
             left = pending;
             pending = new HashMap<>();
         }
         left.values().forEach(f -> f.completeExceptionally(new CancellationException("admin server stopped")));
-        try {
-            thread.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (ownThread) {
+            try {
+                thread.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

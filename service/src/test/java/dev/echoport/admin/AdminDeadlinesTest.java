@@ -92,14 +92,14 @@ class AdminDeadlinesTest {
     void an_answer_not_written_by_the_deadline_is_dropped() {
         try (EmbeddedAdmin admin = new EmbeddedAdmin(64, REQUEST, IDLE)) {
             EmbeddedChannel ch = admin.connect();
-            EmbeddedAdmin.send(ch, "GET /metrics HTTP/1.1\r\n\r\n"); // its answer waits for the loop's tasks
+            EmbeddedAdmin.send(ch, "GET /metrics HTTP/1.1\r\n\r\n"); // its answer waits for renderAndAnswer
             assertThat(AdminExchange.of(ch.pipeline().firstContext()).phase())
                     .isEqualTo(AdminExchange.Phase.ANSWERING);
             admin.advance(REQUEST);
             admin.table.sweep();
             assertThat(ch.isOpen()).isFalse();
             assertThat(admin.metrics.closedCount(CloseCause.TIMEOUT)).isEqualTo(1);
-            ch.runPendingTasks(); // a render arriving now is written to a closed channel and released
+            admin.renderAndAnswer(ch); // a render arriving now is written to a closed channel and released
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.echoport.admin;
 
 import dev.echoport.config.Settings;
 import dev.echoport.metrics.AdminMetrics;
-import dev.echoport.testsupport.Await;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -28,7 +27,10 @@ final class EmbeddedAdmin implements AutoCloseable {
     final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     final AdminMetrics metrics = new AdminMetrics(registry);
     final AdminConnections table;
-    final MetricsRenderer renderer = new MetricsRenderer(registry, Duration.ZERO, System::nanoTime);
+    /** Renders run here, on the test thread, when {@link #renderAndAnswer} runs them: no other thread is involved. */
+    private final EmbeddedChannel renderLoop = new EmbeddedChannel();
+    final MetricsRenderer renderer = new MetricsRenderer(registry, Duration.ZERO, System::nanoTime,
+            renderLoop.eventLoop());
     private final AdminHandler router = new AdminHandler(renderer, () -> true, () -> "running");
     private final List<EmbeddedChannel> channels = new ArrayList<>();
 
@@ -80,12 +82,10 @@ final class EmbeddedAdmin implements AutoCloseable {
         return codes;
     }
 
-    /** Waits until a render has handed {@code ch} its answer (the renderer is another thread), then writes it. */
-    static void awaitRenderedAnswer(EmbeddedChannel ch) {
-        Await.until("a /metrics answer", () -> {
-            ch.runPendingTasks();
-            return !ch.outboundMessages().isEmpty();
-        });
+    /** Runs the pending renders, then what they handed to {@code ch}'s loop: the scrape's answer is written. */
+    void renderAndAnswer(EmbeddedChannel ch) {
+        renderLoop.runPendingTasks();
+        ch.runPendingTasks();
     }
 
     @Override
@@ -94,6 +94,7 @@ final class EmbeddedAdmin implements AutoCloseable {
             ch.finishAndReleaseAll();
         }
         renderer.close();
+        renderLoop.finishAndReleaseAll();
         registry.close();
     }
 }

@@ -35,7 +35,7 @@ class OneRequestInFlightTest {
             assertThat(EmbeddedAdmin.written(ch)).as("the health request must not overtake the scrape").isEmpty();
             assertThat(AdminExchange.of(ch.pipeline().firstContext()).phase())
                     .isEqualTo(AdminExchange.Phase.ANSWERING);
-            EmbeddedAdmin.awaitRenderedAnswer(ch);
+            admin.renderAndAnswer(ch);
             String both = EmbeddedAdmin.written(ch);
             assertThat(both).startsWith("HTTP/1.1 200 ");
             int scrapeBody = both.indexOf("echoport_admin_connections_closed_total");
