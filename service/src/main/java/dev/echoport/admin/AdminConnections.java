@@ -11,9 +11,11 @@ import java.util.function.LongSupplier;
 /**
  * The open admin connections and their limits, on the admin event loop only. The count never passes
  * admin.max-connections, yet a new connection is never refused: it makes room by resetting the connection that has
- * waited longest (idle since its last answer, or in a request that started longest ago; see
- * {@link AdminExchange#since()}). Whoever holds the other connections, slowly or not at all, a fresh probe gets in and
- * is the last in line to be evicted. The deadlines (admin.request-timeout, admin.idle-timeout) are checked every
+ * waited longest on its client (idle since its last answer, or in a request that started longest ago; see
+ * {@link AdminExchange#since()}). A connection whose answer we are still making (a scrape waiting for its render) goes
+ * only if every other one is in that state: its wait is ours, it ends within tens of milliseconds, and a flood of new
+ * connections must not cut it off. Whoever holds the other connections, slowly or not at all, a fresh probe gets in
+ * and is the last in line. The deadlines (admin.request-timeout, admin.idle-timeout) are checked every
  * {@link #SWEEP_INTERVAL} by {@link #sweep()}.
  */
 final class AdminConnections {
@@ -81,12 +83,20 @@ final class AdminConnections {
     }
 
     private AdminExchange longestWaiting() {
-        AdminExchange oldest = open.get(0);
+        AdminExchange victim = open.get(0);
         for (AdminExchange c : open) {
-            if (c.since() - oldest.since() < 0) {
-                oldest = c;
+            if (goesBefore(c, victim)) {
+                victim = c;
             }
         }
-        return oldest;
+        return victim;
+    }
+
+    /** Eviction order: connections waiting on their client before those waiting on us; then the longest wait. */
+    private static boolean goesBefore(AdminExchange a, AdminExchange b) {
+        if (a.answerBeingMade() != b.answerBeingMade()) {
+            return !a.answerBeingMade();
+        }
+        return a.since() - b.since() < 0;
     }
 }

@@ -43,6 +43,7 @@ final class AdminExchange extends ChannelDuplexHandler {
     private Phase phase = Phase.READING;
     private long since;
     private boolean requestBytesSeen;
+    private boolean answerBeingMade;
     private boolean readOutstanding;
     private boolean readWhenWritable;
     private CloseCause cause;
@@ -68,6 +69,14 @@ final class AdminExchange extends ChannelDuplexHandler {
      */
     long since() {
         return since;
+    }
+
+    /**
+     * True while the request is complete and its answer is being made (a /metrics render): the connection is waiting
+     * on us, not on its client, and renders finish within tens of milliseconds, so no client can hold it here.
+     */
+    boolean answerBeingMade() {
+        return answerBeingMade;
     }
 
     @Override
@@ -115,7 +124,13 @@ final class AdminExchange extends ChannelDuplexHandler {
             since = table.now();
         }
         phase = Phase.ANSWERING;
+        answerBeingMade = true;
         readOutstanding = false;
+    }
+
+    /** The answer is handed to the socket: from now on the connection waits on its client to take it. */
+    void answerWritten() {
+        answerBeingMade = false;
     }
 
     /**

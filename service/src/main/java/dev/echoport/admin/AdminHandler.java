@@ -126,6 +126,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!r.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
             HttpUtil.setContentLength(r, r.content().readableBytes());
         }
+        exchange.answerWritten();
         if (keepAlive) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(r).addListener(f -> {

@@ -50,6 +50,31 @@ class AdminEvictionTest {
     }
 
     @Test
+    void a_connection_whose_answer_is_being_rendered_goes_after_every_connection_waiting_on_its_client() {
+        try (EmbeddedAdmin admin = new EmbeddedAdmin(2, Duration.ofSeconds(10), Duration.ofSeconds(30))) {
+            EmbeddedChannel scrape = admin.connect();
+            EmbeddedAdmin.send(scrape, "GET /metrics HTTP/1.1\r\n\r\n"); // waiting for its render since 0
+            admin.advance(Duration.ofSeconds(1));
+            EmbeddedChannel silent = admin.connect();
+            admin.advance(Duration.ofSeconds(1));
+            EmbeddedChannel next = admin.connect();
+            assertThat(silent.isOpen()).as("waiting on its client: goes first, though newer").isFalse();
+            assertThat(scrape.isOpen()).as("its answer is ours to make").isTrue();
+            admin.advance(Duration.ofSeconds(1));
+            EmbeddedChannel another = admin.connect();
+            assertThat(next.isOpen()).as("again the one waiting on its client").isFalse();
+            admin.advance(Duration.ofMillis(500));
+            admin.renderAndAnswer(scrape);
+            assertThat(EmbeddedAdmin.answers(scrape)).as("the scrape, answered").containsExactly(200);
+            admin.advance(Duration.ofSeconds(1));
+            admin.connect();
+            // Answered, the scrape is an ordinary kept-alive connection, idle since 3.5: the one waiting since 3 goes.
+            assertThat(another.isOpen()).isFalse();
+            assertThat(scrape.isOpen()).isTrue();
+        }
+    }
+
+    @Test
     void a_probe_arriving_at_a_full_table_is_served() {
         try (EmbeddedAdmin admin = new EmbeddedAdmin(2, Duration.ofSeconds(10), Duration.ofSeconds(30))) {
             admin.connect();
