@@ -55,10 +55,28 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
     }
 
     /**
-     * @param enabled false when {@code echoport.admin.port = 0}
-     * @param port    admin HTTP port; 0 here (with enabled) takes an ephemeral port, which only code can ask for
+     * @param enabled        false when {@code echoport.admin.port = 0}
+     * @param port           admin HTTP port; 0 here (with enabled) takes an ephemeral port, which only code can ask for
+     * @param maxConnections open admin connections at most; a new one beyond it closes the one waiting longest
+     * @param requestTimeout from the first byte of a request (a new connection's opening, for its first request) to
+     *                       the last byte of its answer handed to the kernel
+     * @param idleTimeout    a kept-alive connection with no request started for this long is closed
      */
-    public record Admin(boolean enabled, String host, int port) {
+    public record Admin(boolean enabled, String host, int port, int maxConnections, Duration requestTimeout,
+                        Duration idleTimeout) {
+        /** The defaults of {@code reference.conf} (SettingsTest checks that they agree). */
+        public static final int DEFAULT_MAX_CONNECTIONS = 64;
+        public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+        /** An admin listener with the default limits (tests and embedders choose only where it listens). */
+        public Admin(boolean enabled, String host, int port) {
+            this(enabled, host, port, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_IDLE_TIMEOUT);
+        }
+
+        public Admin withLimits(int maxConnections, Duration requestTimeout, Duration idleTimeout) {
+            return new Admin(enabled, host, port, maxConnections, requestTimeout, idleTimeout);
+        }
     }
 
     /** @param commonTags tags added to every meter (e.g. instance, pod) */

@@ -128,7 +128,10 @@ public final class SettingsLoader {
         if (adminPort != 0 && adminPort == server.port()) {
             throw r.error("admin.port", "must differ from echoport.port");
         }
-        Settings.Admin admin = new Settings.Admin(adminPort != 0, r.nonEmptyString("admin.host"), adminPort);
+        Settings.Admin admin = new Settings.Admin(adminPort != 0, r.nonEmptyString("admin.host"), adminPort,
+                r.intIn("admin.max-connections", 1, 10_000),
+                r.durationIn("admin.request-timeout", Duration.ofMillis(100), Duration.ofMinutes(10)),
+                r.durationIn("admin.idle-timeout", Duration.ofMillis(100), Duration.ofHours(1)));
 
         return new Settings(server, socket, admission, policyClass, echo, overload, grace, admin,
                 new Settings.Metrics(commonTags(r)), ProtocolSettingsReader.read(r, server, adminPort));

@@ -99,6 +99,8 @@ class SettingsTest {
             echoport.proxy-protocol = always               | echoport.proxy-protocol = "always": expected one of off | optional | required
             echoport.proxy-protocol = required             | echoport.trusted-proxies = []: must name at least one CIDR block when echoport.proxy-protocol is required
             echoport.trusted-proxies = ["10.0.0.0/40"]     | echoport.trusted-proxies[0] = "10.0.0.0/40": prefix length 40 exceeds 32
+            echoport.overload.echo-memory-budget = 1KiB   | echoport.overload.echo-memory-budget = "1KiB": expected auto or a size from 65536 to 1099511627776 bytes
+            echoport.overload.stop-accepting-at = 0.5     | echoport.overload.stop-accepting-at = 0.5: expected a number from 1.0 to 10.0
             echoport.proxy-protocol-timeout = 0s           | echoport.proxy-protocol-timeout = "0s": expected a duration from 10ms to 5m
             echoport.proxy-protocol-max-header-size = 100B | echoport.proxy-protocol-max-header-size = "100B": expected a size from 232 to 65551 bytes
             echoport.tls.enabled = yes-please              | echoport.tls.enabled = "yes-please": expected true or false
