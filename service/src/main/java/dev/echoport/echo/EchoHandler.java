@@ -86,6 +86,17 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
                 ctx.channel().config().setAutoRead(false);
                 metrics.backpressurePause(PauseReason.PEER_SLOW);
             }
+        } else if (!blockingWrites && budget.overBudget()) {
+            // Over the budget, a connection is stopped within its read batch, not only at its end: else each peer
+            // could still push a watermark's worth before the budget is asked. What the socket takes is no burden:
+            // flush first, and judge what stays queued.
+            ctx.flush();
+            long pending = pending(ctx);
+            if (budget.shouldPause(pending, pending - reported) && ctx.channel().config().isAutoRead()) {
+                pausedForBudget = true;
+                ctx.channel().config().setAutoRead(false);
+                metrics.backpressurePause(PauseReason.MEMORY_BUDGET);
+            }
         }
     }
 

@@ -61,9 +61,17 @@ public final class EchoMemoryBudget {
         return total;
     }
 
-    /** Whether a connection whose queue holds {@code pending} bytes should stop reading now. */
+    /** Whether a connection whose queue holds {@code pending} bytes (all reported) should stop reading now. */
     public boolean shouldPause(long pending) {
-        return pending > 0 && pending >= pauseThreshold(queued.get());
+        return shouldPause(pending, 0);
+    }
+
+    /**
+     * Whether a connection whose queue holds {@code pending} bytes, {@code unreported} of them not yet counted in the
+     * total, should stop reading now.
+     */
+    public boolean shouldPause(long pending, long unreported) {
+        return pending > 0 && pending >= pauseThreshold(queued.get() + unreported);
     }
 
     /**

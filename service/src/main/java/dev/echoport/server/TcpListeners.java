@@ -6,6 +6,7 @@ import dev.echoport.config.Settings;
 import dev.echoport.echo.PipelineNames;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.overload.EchoMemoryBudget;
+import dev.echoport.overload.PressureAwareReads;
 import dev.echoport.proxy.ProxyProtocol;
 import dev.echoport.tls.TlsTermination;
 import dev.echoport.transport.AcceptErrorBackoff;
@@ -80,6 +81,7 @@ final class TcpListeners {
                                 new AcceptAdmissionHandler(admission, pause, proxy::clientAtAccept));
                     }
                 })
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new PressureAwareReads(budget))
                 .childOption(ChannelOption.TCP_NODELAY, so.tcpNoDelay())
                 .childOption(ChannelOption.SO_KEEPALIVE, so.keepAlive())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

@@ -1,0 +1,70 @@
+package dev.echoport.overload;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.util.UncheckedBooleanSupplier;
+
+/**
+ * Read buffers sized as Netty's adaptive allocator sizes them (64 B to 64 KiB, following what reads return), but at
+ * most {@link #PRESSURE_READ} bytes while queued echo bytes are over the {@link EchoMemoryBudget}.
+ *
+ * <p>A read buffer is memory too, and on io_uring a connection's next read holds its buffer from the moment the read
+ * is submitted. Under a flood, hundreds of connections whose reads grew to 64 KiB would otherwise all take 64 KiB at
+ * once when they resume or when their peers reset them (each drains its input), which is how a process with its echo
+ * queue under the budget still ran out of direct memory. One allocator for every connection; each has its own handle.
+ */
+public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator {
+    /** The read size cap over the budget: small enough that a read per connection is cheap at any scale. */
+    static final int PRESSURE_READ = 4096;
+
+    private final AdaptiveRecvByteBufAllocator sizes = new AdaptiveRecvByteBufAllocator();
+    private final EchoMemoryBudget budget;
+
+    public PressureAwareReads(EchoMemoryBudget budget) {
+        this.budget = budget;
+    }
+
+    @Override
+    public Handle newHandle() {
+        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget);
+    }
+
+    @Override
+    public int maxMessagesPerRead() {
+        return sizes.maxMessagesPerRead();
+    }
+
+    @Override
+    public MaxMessagesRecvByteBufAllocator maxMessagesPerRead(int maxMessagesPerRead) {
+        sizes.maxMessagesPerRead(maxMessagesPerRead);
+        return this;
+    }
+
+    private static final class CappedHandle extends RecvByteBufAllocator.DelegatingHandle implements ExtendedHandle {
+        private final EchoMemoryBudget budget;
+
+        CappedHandle(ExtendedHandle sizes, EchoMemoryBudget budget) {
+            super(sizes);
+            this.budget = budget;
+        }
+
+        @Override
+        public ByteBuf allocate(ByteBufAllocator alloc) {
+            return alloc.ioBuffer(guess());
+        }
+
+        @Override
+        public int guess() {
+            int g = delegate().guess();
+            return g > PRESSURE_READ && budget.overBudget() ? PRESSURE_READ : g;
+        }
+
+        @Override
+        public boolean continueReading(UncheckedBooleanSupplier maybeMoreDataSupplier) {
+            return ((ExtendedHandle) delegate()).continueReading(maybeMoreDataSupplier);
+        }
+    }
+}
