@@ -6,6 +6,7 @@ import dev.echoport.loadgen.LoadOptions;
 import dev.echoport.loadgen.ProgressListener;
 import dev.echoport.loadgen.RunDetails;
 import dev.echoport.loadgen.bench.BenchCommand;
+import dev.echoport.loadgen.bench.JfrSummary;
 import dev.echoport.loadgen.bench.MinimalEchoServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
                     + " throughput and latency percentiles (HdrHistogram). Closed loop by default (--pipeline"
                     + " messages in flight per connection); --rate switches to an open loop whose latency counts"
                     + " from each message's intended send time (no coordinated omission).", ""},
-        subcommands = {BenchCommand.class, MinimalEchoServer.class},
+        subcommands = {BenchCommand.class, MinimalEchoServer.class, JfrSummary.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:every echoed byte verified, no connection refused or reset",
