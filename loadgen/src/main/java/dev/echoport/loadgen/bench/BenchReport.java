@@ -109,7 +109,8 @@ public final class BenchReport {
                         + " \"client's busiest loop\" is its CPU share over the measured window (the C client's only"
                         + " thread; the Java client's busiest event loop).", r.client(),
                 Md.secs(c.warmup().toMillis()), Md.secs(c.duration().toMillis()));
-        md.line("- **Rounds**: %d. Each round runs every scenario against every server in turn, starting the line-up"
+        md.line("- **Rounds**: %d, after one unrecorded warm-up round (every scenario against every server, so that"
+                + " no JVM's JIT compiler is measured). Each round runs every scenario against every server in turn, starting the line-up"
                 + " one server later each round, and the tables show the median round by round trips/s. Ratios are"
                 + " taken round by round (round i of one server against round i of the other, run seconds apart)"
                 + " and given as the median of those per-round ratios with their spread (min-max): a burst of noise"

@@ -155,11 +155,24 @@ public final class BenchRunner {
     /**
      * Every server is up (idle) at once and the rounds interleave them, so a burst of noise on this shared machine hits
      * one round of several servers, not every round of one. Each round starts the line-up one server later, so no
-     * server always runs right after the same neighbour.
+     * server always runs right after the same neighbour. Round 0 is not recorded: it warms every server's JIT on every
+     * scenario first. Without it the first rounds of a JVM server measure its compiler too (profiles showed C2
+     * taking a quarter to half of a Java server's CPU in its first seconds under load), and echoport, with more code
+     * to compile than the canonical server, paid more of it.
      */
     private void runRounds(ScenarioDriver driver, List<Started> servers,
             Map<String, List<ScenarioDriver.Measured>> rounds, Set<Started> broken, List<String> failures)
             throws InterruptedException {
+        note("warm-up round (not recorded): every scenario against every server");
+        for (Scenario s : config.scenarios()) {
+            for (Started server : s.idle() ? List.<Started>of() : servers) {
+                try {
+                    driver.measure(server.process(), s);
+                } catch (RuntimeException e) {
+                    note("warm-up %s %s failed: %s", server.label(), s.name(), e.getMessage());
+                }
+            }
+        }
         for (int round = 1; round <= config.rounds(); round++) {
             note("round %d of %d (load: %s)", round, config.rounds(), MachineInfo.loadAverage());
             for (Scenario s : config.scenarios()) {
