@@ -3,7 +3,9 @@ package dev.echoport.loadgen.bench;
 import dev.echoport.loadgen.ExitCodes;
 import dev.echoport.loadgen.cli.DurationConverter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,6 +24,9 @@ import java.util.concurrent.Callable;
                 + " writes benchmarks.md (machine, tables, ratios, verdicts) and benchmarks.png (throughput and p99"
                 + " vs connections). A few minutes by default; --quick runs in under one.")
 public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--quick", description = "Short runs and scaled-down scenarios (200 connections, 500 idle):"
             + " under a minute, to prove the benchmark works, not to measure.")
     boolean quick;
@@ -100,6 +105,16 @@ public final class BenchCommand implements Callable<Integer> {
         return results.loads().isEmpty() ? ExitCodes.BENCH_FAILED : ExitCodes.OK;
     }
 
+    /** The options as given, quoted where needed, so the report can say exactly how to run it again. */
+    private String arguments() {
+        if (spec == null || spec.commandLine().getParseResult() == null) {
+            return "";
+        }
+        return spec.commandLine().getParseResult().originalArgs().stream()
+                .map(a -> a.matches("[A-Za-z0-9_./:=,@-]+") ? a : "'" + a.replace("'", "'\\''") + "'")
+                .collect(java.util.stream.Collectors.joining(" "));
+    }
+
     BenchConfig config() {
         Optional<Path> jar = echoportJar.equals("classpath") || !Files.isRegularFile(Path.of(echoportJar))
                 ? Optional.empty() : Optional.of(Path.of(echoportJar));
@@ -120,6 +135,6 @@ public final class BenchCommand implements Callable<Integer> {
         }
         return new BenchConfig(quick, List.copyOf(transports), List.copyOf(baselines), jar, clientTransport,
                 clientThreads, w, d, n, basePort, out, Optional.ofNullable(note), Scenario.standard(quick), client,
-                !skipCEcho, variants.stream().map(ServerSpec::parseVariant).toList());
+                !skipCEcho, variants.stream().map(ServerSpec::parseVariant).toList(), arguments());
     }
 }

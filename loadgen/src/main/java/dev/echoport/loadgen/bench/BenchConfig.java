@@ -18,9 +18,10 @@ import java.util.Optional;
  *                         built, saying why); "java": loadgen's own client
  * @param cEcho            also run the C epoll echo server (when a C compiler is present)
  * @param variants         extra echoport servers with their own settings ({@code --variant})
+ * @param arguments        the options this run was given, for the report's "produced by" line
  */
 public record BenchConfig(boolean quick, List<String> transports, List<String> baselines, Optional<Path> echoportJar,
         String clientTransport, int clientThreads, Duration warmup, Duration duration, int rounds, int basePort,
         Path outDir, Optional<String> note, List<Scenario> scenarios, String client, boolean cEcho,
-        List<ServerSpec> variants) {
+        List<ServerSpec> variants, String arguments) {
 }

@@ -43,8 +43,9 @@ public final class BenchReport {
         MachineInfo m = r.machine();
         md.line("# echoport benchmarks: the I/O models side by side");
         md.line("");
+        String args = c.arguments().isEmpty() ? "" : " " + c.arguments();
         md.line("Produced by `bench/run.sh%s` (= `java -jar loadgen/target/loadgen.jar bench%s`) on %s in %.0f s.",
-                c.quick() ? " --quick" : "", c.quick() ? " --quick" : "", m.date(), r.elapsedSeconds());
+                args, args, m.date(), r.elapsedSeconds());
         if (c.quick()) {
             md.line("**Quick mode**: scaled-down scenarios and %s s runs, to prove the benchmark works; do not quote"
                     + " these numbers.", Md.secs(c.duration().toMillis()));

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * Started ready (or failed), stopped with SIGTERM.
  */
 final class ServerProcess implements AutoCloseable {
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120); // a JVM starts slowly on a busy shared host
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
     private final ServerSpec spec;

@@ -101,7 +101,7 @@ public final class LoadgenMain implements Callable<Integer> {
     java.nio.file.Path tlsCa;
 
     @Option(names = "--udp", description = "UDP echo instead of TCP (the server's udp.port): --connections sockets,"
-            + " one datagram in flight each, --size 8..65507; a datagram not echoed within 200 ms counts as lost.")
+            + " one datagram in flight each, --size 8..65507; a datagram not echoed within 1 s counts as lost.")
     boolean udp;
 
     @Option(names = "--json", description = "Print the report as one JSON object on stdout (no progress line).")
