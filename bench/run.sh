@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks echoport's I/O models side by side on this host, against Netty's canonical echo server and a C epoll
 # echo server, and writes docs/benchmarks.md and docs/benchmarks.png.
-#   bench/run.sh            the full run (about 15 minutes: 5 interleaved rounds)
-#   bench/run.sh --quick    about 2 minutes: proves it works, numbers not worth quoting
+#   bench/run.sh            the full run (about 13 minutes: a warm-up round and 5 interleaved rounds)
+#   bench/run.sh --quick    about 3 minutes: proves it works, numbers not worth quoting
 # Any other option goes to `loadgen bench` (see: java -jar loadgen/target/loadgen.jar bench --help), e.g.
 #   bench/run.sh --rounds 7 --variant 'hw256k@epoll:echoport.echo.write-buffer-high-watermark=256KiB'
 # BUILD=1 rebuilds the jars first (they are built anyway when missing). The build is `mvn package` in this tree: it

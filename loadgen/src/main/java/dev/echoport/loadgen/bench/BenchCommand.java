@@ -22,13 +22,13 @@ import java.util.concurrent.Callable;
                 + " server as the limit, runs the scenarios (1 x 1 B,"
                 + " 50 x 512 B, 1,000 x 512 B, 10 x 64 KiB pipelined, 5,000 idle connections) with loadgen, and"
                 + " writes benchmarks.md (machine, tables, ratios, verdicts) and benchmarks.png (throughput and p99"
-                + " vs connections). A few minutes by default; --quick runs in under one.")
+                + " vs connections). About 13 minutes by default; --quick about 3.")
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = "--quick", description = "Short runs and scaled-down scenarios (200 connections, 500 idle):"
-            + " under a minute, to prove the benchmark works, not to measure.")
+            + " about 3 minutes, to prove the benchmark works, not to measure.")
     boolean quick;
 
     @Option(names = "--out", defaultValue = "docs", paramLabel = "DIR",

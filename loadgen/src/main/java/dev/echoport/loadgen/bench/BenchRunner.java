@@ -96,7 +96,7 @@ public final class BenchRunner {
                         continue; // no JVM heap to weigh; its memory per connection is its own code's choice
                     }
                     try {
-                        BenchResults.IdleRow row = driver.idle(server.process(), s, server.threadsAtStart(), log);
+                        BenchResults.IdleRow row = driver.idle(server.process(), s, server.threadsAtStart());
                         idles.add(row);
                         note("%-22s %-32s %,d open: heap %,.0f B/conn, RSS %,.0f B/conn, %.2f threads/conn",
                                 row.server(), s.name(), row.opened(), row.heapPerConnectionBytes(),

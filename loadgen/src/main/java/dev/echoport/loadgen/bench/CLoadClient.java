@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,9 +76,5 @@ final class CLoadClient {
 
     private static long whole(String json, String field) {
         return Math.round(num(json, field));
-    }
-
-    static String describe(Scenario s) {
-        return String.format(Locale.ROOT, "%d x %d B, pipeline %d", s.connections(), s.messageSize(), s.pipeline());
     }
 }

@@ -6,7 +6,6 @@ import dev.echoport.loadgen.LoadSession;
 import dev.echoport.loadgen.RunDetails;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -73,7 +72,7 @@ final class ScenarioDriver {
     }
 
     /** Connections opened and held, each after one echoed byte: what they cost the server. */
-    BenchResults.IdleRow idle(ServerProcess server, Scenario s, long threadsAtStart, PrintStream log)
+    BenchResults.IdleRow idle(ServerProcess server, Scenario s, long threadsAtStart)
             throws InterruptedException, IOException {
         long pid = server.pid();
         long heapBefore = ProcStats.heapAfterGcKiB(pid);
