@@ -182,12 +182,20 @@ public final class LoadSession implements AutoCloseable {
 
     /** Runs traffic as the options say, then stops and drains; the connections stay open until {@link #close()}. */
     public RunDetails drive(ProgressListener progress) throws InterruptedException {
+        return drive(progress, MeasuredWindow.NONE);
+    }
+
+    /** As {@link #drive(ProgressListener)}, telling {@code window} when the measured window starts and ends. */
+    public RunDetails drive(ProgressListener progress, MeasuredWindow window) throws InterruptedException {
         List<ConnectionHandler> all = new ArrayList<>(handlers);
         long rateIntervalNanos = options.openLoop()
                 ? (long) (1e9 * options.connections() / options.targetRate()) : 0;
         ScheduledExecutorService ticker = progress == null ? null : startProgress(progress);
         try {
             phase = options.warmup().isZero() ? PHASE_MEASURED : PHASE_WARMUP;
+            if (phase == PHASE_MEASURED) {
+                window.started();
+            }
             long measureStart = System.nanoTime();
             LoopBusyMeter busy = LoopBusyMeter.start(all.stream().map(h -> h.ctxExecutor()).toList());
             long base = System.nanoTime();
@@ -199,6 +207,7 @@ public final class LoadSession implements AutoCloseable {
             }
             if (phase == PHASE_WARMUP) {
                 allDead.await(options.warmup().toNanos(), TimeUnit.NANOSECONDS);
+                window.started();
                 measureStart = System.nanoTime();
                 busy = LoopBusyMeter.start(all.stream().map(h -> h.ctxExecutor()).toList());
                 phase = PHASE_MEASURED;
@@ -211,6 +220,7 @@ public final class LoadSession implements AutoCloseable {
             }
             long stopNanos = System.nanoTime();
             phase = PHASE_STOPPED;
+            window.stopped();
             double busiest = busy.busiestFraction();
             for (ConnectionHandler h : all) {
                 h.ctxExecutor().execute(h::stop);

@@ -20,8 +20,11 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/** Echo servers for tests: the real echoport in-process, and small broken ones that prove errors are caught. */
-final class TestServers {
+/**
+ * Echo servers for tests: the real echoport in-process, and small broken ones that prove errors are caught (public:
+ * the bench tests use them against the C client too).
+ */
+public final class TestServers {
     private TestServers() {
     }
 
@@ -34,11 +37,11 @@ final class TestServers {
     }
 
     /** A NIO server on an ephemeral loopback port whose connections each get a handler from {@code handler}. */
-    static final class Broken implements AutoCloseable {
+    public static final class Broken implements AutoCloseable {
         private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         private final Channel listener;
 
-        Broken(Supplier<ChannelHandler> handler) throws InterruptedException {
+        public Broken(Supplier<ChannelHandler> handler) throws InterruptedException {
             listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .childHandler(new ChannelInitializer<Channel>() {
                         @Override
@@ -49,7 +52,7 @@ final class TestServers {
                     .bind("127.0.0.1", 0).sync().channel();
         }
 
-        int port() {
+        public int port() {
             return ((InetSocketAddress) listener.localAddress()).getPort();
         }
 
@@ -61,11 +64,11 @@ final class TestServers {
     }
 
     /** Echoes everything, but flips one bit of the {@code nth} byte it ever echoes on the connection. */
-    static final class FlipOneByte extends ChannelInboundHandlerAdapter {
+    public static final class FlipOneByte extends ChannelInboundHandlerAdapter {
         private final long nth;
         private long seen;
 
-        FlipOneByte(long nth) {
+        public FlipOneByte(long nth) {
             this.nth = nth;
         }
 
@@ -83,7 +86,7 @@ final class TestServers {
     }
 
     /** Echoes each read with its two halves swapped: the right bytes in the wrong order. */
-    static final class SwapHalves extends ChannelInboundHandlerAdapter {
+    public static final class SwapHalves extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf buf = (ByteBuf) msg;
@@ -99,11 +102,11 @@ final class TestServers {
     }
 
     /** Echoes the first {@code limit} bytes of each connection, then closes it. */
-    static final class CloseAfter extends ChannelInboundHandlerAdapter {
+    public static final class CloseAfter extends ChannelInboundHandlerAdapter {
         private final long limit;
         private long seen;
 
-        CloseAfter(long limit) {
+        public CloseAfter(long limit) {
             this.limit = limit;
         }
 

@@ -8,13 +8,17 @@ import dev.echoport.echo.CloseCause;
 import dev.echoport.transport.TransportSelection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
+import io.prometheus.metrics.model.snapshots.Labels;
 
 import java.time.Duration;
 import java.util.EnumMap;
@@ -29,7 +33,7 @@ import java.util.function.ToIntFunction;
  * in each constant's comment are what {@code /metrics} shows. No tag ever takes a per-peer or per-connection value.
  *
  * <p>The data path ({@link #bytesReceived}, {@link #bytesSent}, {@link #echoLatency}) only adds to striped counters
- * ({@link LongAdder}) and a fixed-bucket histogram: no lock, no allocation.
+ * ({@link LongAdder}), the histogram included ({@link LatencyHistogram}): no lock, no allocation, no clock read.
  */
 public final class EchoMetrics implements AdmissionObserver {
     /** {@code echoport_connections_active}: admitted connections open now. */
@@ -50,6 +54,8 @@ public final class EchoMetrics implements AdmissionObserver {
     public static final String BYTES_SENT = "echoport.bytes.sent";
     /** {@code echoport_echo_latency_seconds}: from reading a batch of bytes to its echo being written (histogram). */
     public static final String ECHO_LATENCY = "echoport.echo.latency";
+    /** The Prometheus name of {@link #ECHO_LATENCY}, which is exported by its own collector (see {@link LatencyHistogram}). */
+    public static final String ECHO_LATENCY_PROMETHEUS = "echoport_echo_latency_seconds";
     /**
      * {@code echoport_backpressure_pauses_total{reason}}: times reading stopped, by {@link PauseReason}: the peer did
      * not read its echo fast enough, or the process's echo memory budget stopped the connections holding the most.
@@ -75,7 +81,7 @@ public final class EchoMetrics implements AdmissionObserver {
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Map<CloseCause, Counter> closed = new EnumMap<>(CloseCause.class);
     private final Timer connectionDuration;
-    private final Timer echoLatency;
+    private final LatencyHistogram echoLatency = new LatencyHistogram(LATENCY_BUCKETS);
 
     public EchoMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -105,9 +111,30 @@ public final class EchoMetrics implements AdmissionObserver {
         connectionDuration = Timer.builder(CONNECTION_DURATION)
                 .description("Lifetime of admitted connections")
                 .serviceLevelObjectives(DURATION_BUCKETS).register(registry);
-        echoLatency = Timer.builder(ECHO_LATENCY)
-                .description("Time from reading bytes to their echo being written to the socket")
-                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        registerEchoLatency(registry);
+    }
+
+    /**
+     * The echo latency histogram is recorded once per read batch, so it is not a Micrometer {@code Timer} (see
+     * {@link LatencyHistogram} for the measured difference). With the Prometheus registry it is exported by a collector
+     * of its own, under the name and with the common tags a Timer would have had; with any other registry as a
+     * {@code FunctionTimer} (count and total).
+     */
+    private void registerEchoLatency(MeterRegistry registry) {
+        String help = "Time from reading bytes to their echo being written to the socket";
+        if (registry instanceof PrometheusMeterRegistry prometheus) {
+            // The common tags are applied to every Micrometer meter at registration: read them off one of ours.
+            Labels labels = Labels.EMPTY;
+            for (Tag t : accepted.getId().getTags()) {
+                labels = labels.add(t.getKey(), t.getValue());
+            }
+            Labels common = labels;
+            prometheus.getPrometheusRegistry().register(
+                    () -> echoLatency.snapshot(ECHO_LATENCY_PROMETHEUS, help, common));
+        } else {
+            FunctionTimer.builder(ECHO_LATENCY, echoLatency, LatencyHistogram::count, LatencyHistogram::sumNanos,
+                    TimeUnit.NANOSECONDS).description(help).register(registry);
+        }
     }
 
     /** Registers the gauges that read live state: the open-connection count, the transport, the limits. */
@@ -183,7 +210,7 @@ public final class EchoMetrics implements AdmissionObserver {
     }
 
     public void echoLatency(long nanos) {
-        echoLatency.record(nanos, TimeUnit.NANOSECONDS);
+        echoLatency.record(nanos);
     }
 
     public void backpressurePause(PauseReason reason) {

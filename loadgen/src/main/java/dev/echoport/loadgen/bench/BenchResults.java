@@ -5,44 +5,59 @@ import dev.echoport.loadgen.RunDetails;
 import java.util.List;
 import java.util.Optional;
 
-/** Everything one benchmark session measured, in the order it ran. */
+/**
+ * Everything one benchmark session measured, in the order it ran.
+ *
+ * @param client what drove the load scenarios (the C client, or loadgen's Java client and why)
+ */
 public record BenchResults(BenchConfig config, MachineInfo machine, List<LoadRow> loads, List<IdleRow> idles,
-        List<String> failures, double elapsedSeconds, List<ProtocolRow> protocols) {
-
-    public BenchResults(BenchConfig config, MachineInfo machine, List<LoadRow> loads, List<IdleRow> idles,
-            List<String> failures, double elapsedSeconds) {
-        this(config, machine, loads, idles, failures, elapsedSeconds, List.of());
-    }
+        List<String> failures, double elapsedSeconds, List<ProtocolRow> protocols, String client) {
 
     /**
      * Plain TCP, TLS and UDP echo against the same echoport process, same shape: the median round of one protocol.
      *
+     * @param server     the echoport server's label ("echoport io_uring", or a variant's)
      * @param protocol   "tcp", "tls" or "udp"
      * @param shape      "4 x 512 B" etc.
      * @param verified   every echoed byte matched and nothing was lost, reset or refused
      */
-    public record ProtocolRow(String transport, String protocol, String shape, double roundTripsPerSecond,
+    public record ProtocolRow(String server, String protocol, String shape, double roundTripsPerSecond,
             double mbPerSecond, long p50Micros, long p99Micros, double serverCpuMicrosPerRoundTrip, boolean verified,
             List<Double> roundRates) {
     }
 
-    /** One load scenario against one server: the median round (by round trips/s) and every round's rate. */
-    public record LoadRow(ServerKind kind, String transport, Scenario scenario, RunDetails details,
-            double serverCpuSeconds, long serverThreads, List<Double> roundRates) {
-        /** Server CPU microseconds per round trip: efficiency that a shared, noisy machine does not distort much. */
+    /**
+     * One load scenario against one server: the median round (by round trips/s), and every round's rate and CPU per
+     * round trip in round order (round i of two rows ran side by side, so their ratio is a per-round ratio).
+     *
+     * @param serverCpuSeconds the server's user + system CPU time over the median round's measured window
+     */
+    public record LoadRow(ServerSpec spec, Scenario scenario, RunDetails details, double serverCpuSeconds,
+            long serverThreads, List<Double> roundRates, List<Double> roundCpuMicros) {
+        /** Server CPU microseconds per round trip of the measured window. */
         public double serverCpuMicrosPerRoundTrip() {
-            // The CPU was sampled around warm-up and measured window together: divide by all their round trips.
-            long rt = details.report().totalBytesReceived() / scenario.messageSize();
-            return rt == 0 ? 0 : serverCpuSeconds * 1e6 / rt;
+            return cpuMicrosPerRoundTrip(serverCpuSeconds, details.report().roundTrips());
         }
 
         public String server() {
-            return kind.label() + " " + transport;
+            return spec.label();
+        }
+
+        public ServerKind kind() {
+            return spec.kind();
+        }
+
+        public String transport() {
+            return spec.transport();
         }
     }
 
+    static double cpuMicrosPerRoundTrip(double cpuSeconds, long roundTrips) {
+        return roundTrips <= 0 ? 0 : cpuSeconds * 1e6 / roundTrips;
+    }
+
     /** Connections held idle against one server: what each costs it. */
-    public record IdleRow(ServerKind kind, String transport, int connections, long opened, long rssBeforeKiB,
+    public record IdleRow(ServerSpec spec, int connections, long opened, long rssBeforeKiB,
             long rssAfterKiB, long heapBeforeKiB, long heapAfterKiB, long threadsAtStart, long threadsBefore,
             long threadsAfter) {
         public double rssPerConnectionBytes() {
@@ -62,16 +77,15 @@ public record BenchResults(BenchConfig config, MachineInfo machine, List<LoadRow
         }
 
         public String server() {
-            return kind.label() + " " + transport;
+            return spec.label();
         }
     }
 
-    public Optional<LoadRow> load(ServerKind kind, String transport, Scenario scenario) {
-        return loads.stream().filter(r -> r.kind == kind && r.transport.equals(transport)
-                && r.scenario.equals(scenario)).findFirst();
+    public Optional<LoadRow> load(String server, Scenario scenario) {
+        return loads.stream().filter(r -> r.server().equals(server) && r.scenario.equals(scenario)).findFirst();
     }
 
-    public Optional<IdleRow> idle(ServerKind kind, String transport) {
-        return idles.stream().filter(r -> r.kind == kind && r.transport.equals(transport)).findFirst();
+    public Optional<IdleRow> idle(String server) {
+        return idles.stream().filter(r -> r.server().equals(server)).findFirst();
     }
 }

@@ -22,6 +22,16 @@ public record MachineInfo(int cores, String memory, String kernel, String cpuMod
                 ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")));
     }
 
+    /** The 1, 5 and 15 minute load averages ("2.10 1.80 1.50"), to show how busy a shared machine was. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     private static String memTotal() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {

@@ -73,8 +73,8 @@ final class ProtocolCost {
                 .withDuration(config.duration()).withTransport(config.clientTransport())
                 .withThreads(config.clientThreads());
         long pid = server.pid();
-        double cpuBefore = ProcStats.cpuSeconds(pid);
         if (protocol.equals("udp")) {
+            double cpuBefore = ProcStats.cpuSeconds(pid);
             UdpLoad.Result r = UdpLoad.run(o);
             double cpu = ProcStats.cpuSeconds(pid) - cpuBefore;
             // CPU was sampled around warm-up too; the warm-up's datagrams are not counted, so this overstates a little
@@ -83,22 +83,22 @@ final class ProtocolCost {
         }
         try (LoadSession session = new LoadSession(o, protocol.equals("tls") ? clientTls : null)) {
             session.open();
-            RunDetails d = session.drive(null);
-            double cpu = ProcStats.cpuSeconds(pid) - cpuBefore;
+            CpuWindow window = new CpuWindow(pid);
+            RunDetails d = session.drive(null, window);
             LoadReport r = d.report();
-            long rt = r.totalBytesReceived() / shape.size();
             return new double[]{r.roundTripsPerSecond(), r.mbReceivedPerSecond(), r.latency().p50Micros(),
-                    r.latency().p99Micros(), cpu * 1e6 / Math.max(1, rt), r.clean() && d.drained() ? 1 : 0};
+                    r.latency().p99Micros(), BenchResults.cpuMicrosPerRoundTrip(window.seconds(), r.roundTrips()),
+                    r.clean() && d.drained() ? 1 : 0};
         }
     }
 
     /** The median round by rate; any failed round marks the row unverified. */
-    static BenchResults.ProtocolRow median(String transport, String protocol, Shape shape, List<double[]> rounds) {
+    static BenchResults.ProtocolRow median(String server, String protocol, Shape shape, List<double[]> rounds) {
         List<double[]> sorted = new ArrayList<>(rounds);
         sorted.sort(Comparator.comparingDouble(x -> x[0]));
         double[] m = sorted.get(sorted.size() / 2);
         boolean verified = rounds.stream().allMatch(x -> x[5] == 1);
-        return new BenchResults.ProtocolRow(transport, protocol, shape.name(), m[0], m[1], (long) m[2], (long) m[3],
+        return new BenchResults.ProtocolRow(server, protocol, shape.name(), m[0], m[1], (long) m[2], (long) m[3],
                 m[4], verified, rounds.stream().map(x -> x[0]).toList());
     }
 }

@@ -17,23 +17,22 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A server under test in a JVM of its own: echoport (its jar, or its Main from this classpath) configured through
- * its environment variables, or the minimal Netty echo server. Started ready (or failed), stopped with SIGTERM.
+ * A server under test in a process of its own: echoport (its jar, or its Main from this classpath) configured through
+ * its environment variables and settings, the minimal or the canonical Netty echo server, or the C epoll echo server.
+ * Started ready (or failed), stopped with SIGTERM.
  */
 final class ServerProcess implements AutoCloseable {
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120); // a JVM starts slowly on a busy shared host
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
-    private final ServerKind kind;
-    private final String transport;
+    private final ServerSpec spec;
     private final int port;
     private final int adminPort;
     private final Process process;
     private final Path log;
 
-    private ServerProcess(ServerKind kind, String transport, int port, int adminPort, Process process, Path log) {
-        this.kind = kind;
-        this.transport = transport;
+    private ServerProcess(ServerSpec spec, int port, int adminPort, Process process, Path log) {
+        this.spec = spec;
         this.port = port;
         this.adminPort = adminPort;
         this.process = process;
@@ -41,44 +40,52 @@ final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the server and waits until it is ready: echoport's /health/ready answers 200, the minimal server accepts
-     * a connection. {@code echoportJar} empty: run echoport's Main from this JVM's classpath.
+     * Starts the server and waits until it is ready: echoport's /health/ready answers 200, the others accept a
+     * connection. {@code echoportJar} empty: run echoport's Main from this JVM's classpath.
+     *
+     * @param jvmProperties extra {@code -D} settings for echoport (e.g. its TLS and UDP listeners)
+     * @param cServer       the compiled C echo server, for {@link ServerKind#C}
      */
-    static ServerProcess start(ServerKind kind, String transport, int port, int adminPort, Optional<Path> echoportJar,
-            Path logDir) throws IOException, InterruptedException {
-        return start(kind, transport, port, adminPort, echoportJar, logDir, List.of());
-    }
-
-    /** @param jvmProperties extra {@code -D} settings for echoport (e.g. its TLS and UDP listeners) */
-    static ServerProcess start(ServerKind kind, String transport, int port, int adminPort, Optional<Path> echoportJar,
-            Path logDir, List<String> jvmProperties) throws IOException, InterruptedException {
+    static ServerProcess start(ServerSpec spec, int port, int adminPort, Optional<Path> echoportJar, Path logDir,
+            List<String> jvmProperties, Path cServer) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        if (kind == ServerKind.ECHOPORT) {
-            cmd.addAll(jvmProperties);
-        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("java.class.path");
         ProcessBuilder pb = new ProcessBuilder();
         Map<String, String> env = pb.environment();
-        if (kind == ServerKind.ECHOPORT) {
-            if (echoportJar.isPresent()) {
-                cmd.addAll(List.of("-jar", echoportJar.get().toString()));
-            } else {
-                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.echoport.Main"));
+        switch (spec.kind()) {
+            case ECHOPORT -> {
+                cmd.add(java);
+                cmd.addAll(jvmProperties);
+                cmd.addAll(spec.jvmArguments());
+                if (echoportJar.isPresent()) {
+                    cmd.addAll(List.of("-jar", echoportJar.get().toString()));
+                } else {
+                    cmd.addAll(List.of("-cp", classpath, "dev.echoport.Main"));
+                }
+                env.put("ECHOPORT_HOST", "127.0.0.1");
+                env.put("ECHOPORT_PORT", String.valueOf(port));
+                env.put("ECHOPORT_ADMIN_HOST", "127.0.0.1");
+                env.put("ECHOPORT_ADMIN_PORT", String.valueOf(adminPort));
+                env.put("ECHOPORT_TRANSPORT", spec.transport());
+                env.put("ECHOPORT_MAX_CONNECTIONS", "20000");
+                env.put("ECHOPORT_SHUTDOWN_GRACE_PERIOD", "1s");
+                env.putAll(spec.env());
             }
-            env.put("ECHOPORT_HOST", "127.0.0.1");
-            env.put("ECHOPORT_PORT", String.valueOf(port));
-            env.put("ECHOPORT_ADMIN_HOST", "127.0.0.1");
-            env.put("ECHOPORT_ADMIN_PORT", String.valueOf(adminPort));
-            env.put("ECHOPORT_TRANSPORT", transport);
-            env.put("ECHOPORT_MAX_CONNECTIONS", "20000");
-            env.put("ECHOPORT_SHUTDOWN_GRACE_PERIOD", "1s");
-        } else {
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LoadgenMain.class.getName(),
-                    "echo-server", "--transport", transport, "--port", String.valueOf(port)));
+            case MINIMAL -> cmd.addAll(List.of(java, "-cp", classpath, LoadgenMain.class.getName(), "echo-server",
+                    "--transport", spec.transport(), "--port", String.valueOf(port)));
+            case CANONICAL -> cmd.addAll(List.of(java, "-cp", classpath, CanonicalEchoServer.class.getName(),
+                    spec.transport(), String.valueOf(port)));
+            case C -> {
+                if (cServer == null) {
+                    throw new IOException("the C echo server was not built");
+                }
+                cmd.addAll(List.of(cServer.toString(), "-p", String.valueOf(port)));
+            }
         }
-        Path log = logDir.resolve(kind.label() + "-" + transport + ".log");
+        Path log = logDir.resolve(spec.label().replace(' ', '-') + ".log");
         pb.command(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        ServerProcess server = new ServerProcess(kind, transport, port, adminPort, pb.start(), log);
+        ServerProcess server = new ServerProcess(spec, port, adminPort, pb.start(), log);
         try {
             server.awaitReady();
         } catch (IOException | RuntimeException | InterruptedException e) {
@@ -88,14 +95,20 @@ final class ServerProcess implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Ready = still running, its own start-up line logged (so a port taken by someone else's server, which would
+     * answer the probes below, is never mistaken for ours: ours fails to bind and exits), and answering.
+     */
     private void awaitReady() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        String marker = spec.kind() == ServerKind.ECHOPORT ? " started: " : "listening on ";
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException(describe() + " exited with status " + process.exitValue() + " before it was"
                         + " ready: " + lastLines());
             }
-            if (kind == ServerKind.ECHOPORT ? healthReady() : accepts()) {
+            if (Files.readString(log).contains(marker)
+                    && (spec.kind() == ServerKind.ECHOPORT ? healthReady() : accepts())) {
                 return;
             }
             Thread.sleep(50); // polling another process's state, with a deadline
@@ -146,7 +159,11 @@ final class ServerProcess implements AutoCloseable {
     }
 
     String describe() {
-        return kind.label() + " (" + transport + ")";
+        return spec.label();
+    }
+
+    ServerSpec spec() {
+        return spec;
     }
 
     /** SIGTERM, then wait; SIGKILL only if it does not stop in time. */

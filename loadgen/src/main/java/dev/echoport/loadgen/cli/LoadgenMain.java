@@ -6,6 +6,7 @@ import dev.echoport.loadgen.LoadOptions;
 import dev.echoport.loadgen.ProgressListener;
 import dev.echoport.loadgen.RunDetails;
 import dev.echoport.loadgen.bench.BenchCommand;
+import dev.echoport.loadgen.bench.JfrSummary;
 import dev.echoport.loadgen.bench.MinimalEchoServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
                     + " throughput and latency percentiles (HdrHistogram). Closed loop by default (--pipeline"
                     + " messages in flight per connection); --rate switches to an open loop whose latency counts"
                     + " from each message's intended send time (no coordinated omission).", ""},
-        subcommands = {BenchCommand.class, MinimalEchoServer.class},
+        subcommands = {BenchCommand.class, MinimalEchoServer.class, JfrSummary.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:every echoed byte verified, no connection refused or reset",
@@ -100,7 +101,7 @@ public final class LoadgenMain implements Callable<Integer> {
     java.nio.file.Path tlsCa;
 
     @Option(names = "--udp", description = "UDP echo instead of TCP (the server's udp.port): --connections sockets,"
-            + " one datagram in flight each, --size 8..65507; a datagram not echoed within 200 ms counts as lost.")
+            + " one datagram in flight each, --size 8..65507; a datagram not echoed within 1 s counts as lost.")
     boolean udp;
 
     @Option(names = "--json", description = "Print the report as one JSON object on stdout (no progress line).")

@@ -29,7 +29,7 @@ class QuickBenchTest {
     private static final Logger log = LoggerFactory.getLogger(QuickBenchTest.class);
 
     @Test
-    @Timeout(240)
+    @Timeout(420)
     void quickBenchProducesAConsistentReportAndChart(@TempDir Path out) throws Exception {
         BenchCommand cmd = new BenchCommand();
         new CommandLine(cmd).parseArgs("--quick", "--out", out.toString(), "--echoport-jar", "classpath",
@@ -46,14 +46,24 @@ class QuickBenchTest {
                 .filter(t -> Transport.byConfigName(t).map(Transport::isAvailable).orElse(false)).toList();
         assertThat(available).contains("nio", "oio"); // always there: the benchmark has something to compare
         long loadScenarios = config.scenarios().stream().filter(s -> !s.idle()).count();
-        long servers = available.size() + config.baselines().stream().filter(available::contains).count();
+        boolean c = results.loads().stream().anyMatch(r -> r.kind() == ServerKind.C);
+        // echoport per transport, canonical and minimal per baseline, the C server when a compiler is here
+        long javaServers = available.size() + 2 * config.baselines().stream().filter(available::contains).count();
         assertThat(results.failures()).allMatch(f -> f.contains("skipped"));
-        assertThat(results.loads()).hasSize((int) (servers * loadScenarios));
-        assertThat(results.idles()).hasSize((int) servers);
+        assertThat(results.loads()).hasSize((int) ((javaServers + (c ? 1 : 0)) * loadScenarios));
+        assertThat(results.idles()).hasSize((int) javaServers); // the C server has no heap to weigh
+        if (!c) {
+            assertThat(results.failures()).anyMatch(f -> f.startsWith("C echo server and C client: skipped"));
+        }
 
         String report = Files.readString(md);
         assertThat(report).contains("## Machine", "## Headline", "## Idle connections", "## Ratios", "## Targets",
-                "Winsock", "benchmarks.png", results.machine().jdk());
+                "Winsock", "benchmarks.png", results.machine().jdk(), "canonical", results.client());
+        assertThat(report).contains("bench --quick --out " + out + " --echoport-jar classpath --base-port 27100`");
+        assertHeadlineRatio(results, report, "echoport epoll", "canonical epoll");
+        if (c) {
+            assertHeadlineRatio(results, report, "echoport epoll", "C epoll");
+        }
         assertThat(results.protocols()).extracting(BenchResults.ProtocolRow::protocol)
                 .containsExactly("tcp", "tls", "udp", "tcp", "tls");
         for (BenchResults.ProtocolRow p : results.protocols()) {
@@ -70,8 +80,15 @@ class QuickBenchTest {
             assertThat(r.totalBytesSent()).isEqualTo(r.totalBytesReceived());
             assertThat(r.latency().p50Micros()).isLessThanOrEqualTo(r.latency().p99Micros());
             assertThat(r.latency().p99Micros()).isLessThanOrEqualTo(r.latency().maxMicros());
-            assertThat(row.serverCpuSeconds()).isPositive();
+            // CPU over the measured window only: never more than every core for the window (+ one 10 ms tick of
+            // /proc's resolution each end); a short light window may round down to 0, bulk never does
+            assertThat(row.serverCpuSeconds()).as(row.server() + " " + row.scenario().name() + " CPU seconds")
+                    .isBetween(0.0, r.measuredSeconds() * results.machine().cores() + 0.02);
+            if (row.scenario().pipeline() > 1) {
+                assertThat(row.serverCpuSeconds()).as(row.server() + " bulk CPU seconds").isPositive();
+            }
             assertThat(row.roundRates()).hasSize(config.rounds()).contains(r.roundTripsPerSecond());
+            assertThat(row.roundCpuMicros()).hasSize(config.rounds()).contains(row.serverCpuMicrosPerRoundTrip());
             assertThat(report).contains(String.format(Locale.ROOT, "| %s | %s | %,.0f |", row.scenario().name(),
                     row.server(), r.roundTripsPerSecond()));
         }
@@ -79,7 +96,7 @@ class QuickBenchTest {
             assertThat(idle.opened()).isEqualTo(idle.connections());
             assertThat(idle.rssAfterKiB()).isPositive();
             assertThat(idle.heapAfterKiB()).isPositive();
-            if (idle.transport().equals("oio")) {
+            if (idle.spec().transport().equals("oio")) {
                 assertThat(idle.threadsPerConnection()).as("oio: a thread per connection").isGreaterThan(0.9);
             } else {
                 assertThat(idle.threadsPerConnection()).as(idle.server() + ": threads per connection").isLessThan(0.1);
@@ -92,5 +109,18 @@ class QuickBenchTest {
         assertThat(image).isNotNull();
         assertThat(image.getWidth()).isEqualTo(1280);
         assertThat(image.getHeight()).isEqualTo(440);
+    }
+
+    /** The headline cell of a pair is the per-round ratio computed from the rows (one round in quick mode). */
+    private static void assertHeadlineRatio(BenchResults results, String report, String a, String b) {
+        Scenario s = results.config().scenarios().get(1);
+        BenchResults.LoadRow x = results.load(a, s).orElseThrow();
+        BenchResults.LoadRow y = results.load(b, s).orElseThrow();
+        String rt = String.format(Locale.ROOT, "%.2fx rt/s", x.details().report().roundTripsPerSecond()
+                / y.details().report().roundTripsPerSecond());
+        String cpu = String.format(Locale.ROOT, "%.2fx CPU", x.serverCpuMicrosPerRoundTrip()
+                / y.serverCpuMicrosPerRoundTrip());
+        String headline = report.substring(report.indexOf("## Headline"), report.indexOf("## Round trips/s"));
+        assertThat(headline).contains(a + " / " + b).contains(rt + ", " + cpu);
     }
 }
