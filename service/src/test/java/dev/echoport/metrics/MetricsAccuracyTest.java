@@ -319,6 +319,7 @@ class MetricsAccuracyTest {
         try (RunningEchoport ep = RunningEchoport.start(t, """
                 admission { max-connections = 42, max-connections-per-ip = 7 }
                 echo { write-buffer-high-watermark = 128KiB, write-buffer-low-watermark = 64KiB }
+                overload { echo-memory-budget = 10MiB, stop-accepting-at = 2.0 }
                 """)) {
             Exposition e = ep.scrape();
             List<Exposition.Sample> info = e.samples(TRANSPORT_INFO);
@@ -329,7 +330,9 @@ class MetricsAccuracyTest {
             assertThat(value(e, LIMITS, Map.of("kind", "max_connections"))).isEqualTo(42);
             assertThat(value(e, LIMITS, Map.of("kind", "max_connections_per_ip"))).isEqualTo(7);
             assertThat(value(e, LIMITS, Map.of("kind", "write_buffer_high_watermark_bytes"))).isEqualTo(128 * 1024);
-            assertThat(e.samples(LIMITS)).hasSize(3);
+            assertThat(value(e, LIMITS, Map.of("kind", "echo_memory_budget_bytes"))).isEqualTo(10 << 20);
+            assertThat(value(e, LIMITS, Map.of("kind", "echo_memory_stop_accepting_bytes"))).isEqualTo(20 << 20);
+            assertThat(e.samples(LIMITS)).hasSize(5);
         }
     }
 }
