@@ -19,12 +19,15 @@ import io.netty.util.UncheckedBooleanSupplier;
 public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator {
     /** The read size cap over the budget: small enough that a read per connection is cheap at any scale. */
     static final int PRESSURE_READ = 4096;
+    private static final int MESSAGES_PER_READ = 16;
 
     private final AdaptiveRecvByteBufAllocator sizes = new AdaptiveRecvByteBufAllocator();
     private final EchoMemoryBudget budget;
 
     public PressureAwareReads(EchoMemoryBudget budget) {
         this.budget = budget;
+        // What Netty gives a socket channel by default (its metadata's 16), which a bare allocator would not (1).
+        sizes.maxMessagesPerRead(MESSAGES_PER_READ);
     }
 
     @Override
