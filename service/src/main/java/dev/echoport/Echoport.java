@@ -5,6 +5,7 @@ import dev.echoport.admission.AdmissionRules;
 import dev.echoport.config.Settings;
 import dev.echoport.config.SettingsException;
 import dev.echoport.config.SettingsLoader;
+import dev.echoport.metrics.ConfigReloadMetrics;
 import dev.echoport.metrics.PrometheusRegistries;
 import dev.echoport.server.EchoServer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -30,6 +31,7 @@ public final class Echoport implements AutoCloseable {
     private final JvmGcMetrics gcMetrics;
     private final EchoServer server;
     private final Optional<AdminServer> admin;
+    private final ConfigReloadMetrics reloads;
 
     public Echoport(Settings settings, Optional<Path> configFile) {
         this.settings = settings;
@@ -37,6 +39,7 @@ public final class Echoport implements AutoCloseable {
         this.registry = PrometheusRegistries.create(settings.metrics());
         this.gcMetrics = PrometheusRegistries.bindGc(registry);
         this.server = new EchoServer(settings, registry);
+        this.reloads = new ConfigReloadMetrics(registry);
         this.admin = settings.admin().enabled()
                 ? Optional.of(new AdminServer(settings.admin(), registry, server::isReady,
                 () -> server.state().name().toLowerCase(java.util.Locale.ROOT)))
@@ -71,18 +74,29 @@ public final class Echoport implements AutoCloseable {
     }
 
     /**
-     * Re-reads the config file and applies the admission rules it holds (limits, CIDR lists, over-limit) to new
-     * connections. Anything else that changed needs a restart and is named in the log. An invalid file changes
-     * nothing.
+     * What SIGHUP does, in two parts applied or refused each on its own, each with its own log line and counter: the
+     * config file's admission rules (limits, CIDR lists, over-limit) for new connections, then (with TLS on) the
+     * certificate files. An invalid file keeps the running rules; a certificate rotation caught half way keeps the
+     * running certificate. Neither holds the other back.
      *
-     * @return true if the new rules are in force
+     * @return true if the new admission rules are in force
      */
     public boolean reload() {
+        boolean rules = reloadSettings();
+        if (settings.protocols().tls().enabled()) {
+            server.reloadTls(); // the running listener's files (same paths), whatever the config file now says
+        }
+        return rules;
+    }
+
+    /** Re-reads the config file, without opening the certificate files; anything but the rules needs a restart. */
+    private boolean reloadSettings() {
         Settings next;
         try {
-            next = SettingsLoader.load(configFile);
+            next = SettingsLoader.loadForReload(configFile);
         } catch (SettingsException e) {
             log.error("reload refused, the running settings stay: {}", e.getMessage());
+            reloads.reloaded(false);
             return false;
         }
         List<String> ignored = new ArrayList<>();
@@ -101,9 +115,6 @@ public final class Echoport implements AutoCloseable {
         if (!next.policyClass().equals(settings.policyClass())) {
             ignored.add("admission.policy-class");
         }
-        if (next.protocols().tls().enabled()) {
-            server.reloadTls(); // certificate files may have been replaced in place (same paths)
-        }
         if (!next.protocols().equals(settings.protocols())) {
             ignored.add("proxy-protocol, tls or udp settings");
         }
@@ -111,6 +122,7 @@ public final class Echoport implements AutoCloseable {
         server.updateRules(next.admission());
         log.info("reloaded admission rules: {} (was: {}){}", describeLimits(server.rules()), describeLimits(before),
                 ignored.isEmpty() ? "" : "; changes to " + String.join(", ", ignored) + " need a restart");
+        reloads.reloaded(true);
         return true;
     }
 
@@ -138,7 +150,8 @@ public final class Echoport implements AutoCloseable {
         var p = settings.protocols();
         return (p.proxy().enabled() ? ", PROXY protocol " + p.proxy().mode().name().toLowerCase(java.util.Locale.ROOT)
                 + " from " + p.proxy().trustedProxies() : "")
-                + (server.tlsPort() > 0 ? ", TLS on " + settings.server().host() + ":" + server.tlsPort() : "")
+                + (server.tlsPort() > 0 ? ", TLS on " + settings.server().host() + ":" + server.tlsPort() + " with "
+                + p.tls().provider().describe() : "")
                 + (server.udpPort() > 0 ? ", UDP on " + settings.server().host() + ":" + server.udpPort() : "");
     }
 

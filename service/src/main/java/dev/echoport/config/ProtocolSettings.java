@@ -1,6 +1,7 @@
 package dev.echoport.config;
 
 import dev.echoport.admission.Cidr;
+import dev.echoport.tls.TlsProviderSelection;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,12 +19,16 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
         return new ProtocolSettings(
                 new Proxy(ProxyMode.OFF, List.of(), Duration.ofSeconds(5)),
                 new Tls(false, 0, Optional.empty(), Optional.empty(), "", ClientAuth.NONE, Optional.empty(),
-                        Duration.ofSeconds(10), Duration.ofSeconds(10)),
+                        Duration.ofSeconds(10), Duration.ofSeconds(10),
+                        TlsProviderSelection.notResolved(TlsProvider.AUTO)),
                 new Udp(false, 0, 65507, 100, 200, 100_000));
     }
 
     /** Whether TCP listeners expect a PROXY protocol header before the client's bytes. */
     public enum ProxyMode { OFF, OPTIONAL, REQUIRED }
+
+    /** The TLS implementation: OpenSSL (netty-tcnative's BoringSSL) when it loads, OpenSSL only, or the JDK's. */
+    public enum TlsProvider { AUTO, OPENSSL, JDK }
 
     /** Whether the TLS listener asks clients for a certificate. */
     public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
@@ -59,10 +64,11 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
      * @param privateKeyPassword  password of an encrypted key; "" = not encrypted
      * @param trustCertificates   PEM CA certificates client certificates are checked against
      * @param reloadCheckInterval how often the files are checked for change; zero = only on reload (SIGHUP)
+     * @param provider            the TLS implementation asked for and (while TLS is on) the one that serves
      */
     public record Tls(boolean enabled, int port, Optional<Path> certificate, Optional<Path> privateKey,
                       String privateKeyPassword, ClientAuth clientAuth, Optional<Path> trustCertificates,
-                      Duration handshakeTimeout, Duration reloadCheckInterval) {
+                      Duration handshakeTimeout, Duration reloadCheckInterval, TlsProviderSelection provider) {
     }
 
     /**

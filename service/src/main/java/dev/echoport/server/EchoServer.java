@@ -210,7 +210,7 @@ public final class EchoServer implements AutoCloseable {
         if (!tls.enabled()) {
             return;
         }
-        protocolMetrics.bindTls();
+        protocolMetrics.bindTls(tls.provider());
         try {
             tlsContext = new ReloadingSslContext(tls, protocolMetrics::tlsReload);
         } catch (Exception e) { // the settings reader loaded these files already: one changed in between
