@@ -80,15 +80,28 @@ public record TlsProviderSelection(TlsProvider requested, Optional<SslProvider> 
         return activeName() + " (" + reason + ")";
     }
 
-    /** Netty's cause in one line, its own cause included: "UnsatisfiedLinkError: ... (noexec mount?)". */
-    private static String describe(Throwable cause) {
-        StringBuilder s = new StringBuilder(cause.getClass().getSimpleName() + ": " + cause.getMessage());
-        Throwable inner = cause.getCause();
-        if (inner != null && inner != cause && inner.getMessage() != null
-                && !String.valueOf(cause.getMessage()).contains(inner.getMessage())) {
-            s.append(" (").append(inner.getClass().getSimpleName()).append(": ").append(inner.getMessage())
-                    .append(')');
+    /**
+     * Netty's cause in one line: the innermost cause, and the first library load error Netty kept beside it, which is
+     * the one that says why (for a noexec /tmp: "failed to map segment from shared object").
+     */
+    static String describe(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
         }
-        return s.toString().replace('\n', ' ');
+        StringBuilder s = new StringBuilder(oneLine(root));
+        if (root.getSuppressed().length > 0) {
+            String first = oneLine(root.getSuppressed()[0]);
+            s.append("; first: ").append(first);
+            if (first.contains("failed to map segment")) {
+                s.append(" (io.netty.native.workdir, default /tmp, must allow exec)");
+            }
+        }
+        return s.toString();
+    }
+
+    private static String oneLine(Throwable t) {
+        return (t.getMessage() == null ? t.getClass().getSimpleName()
+                : t.getClass().getSimpleName() + ": " + t.getMessage()).replace('\n', ' ');
     }
 }
