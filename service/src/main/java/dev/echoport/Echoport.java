@@ -6,6 +6,7 @@ import dev.echoport.admission.AdmissionRules;
 import dev.echoport.config.Settings;
 import dev.echoport.config.SettingsException;
 import dev.echoport.config.SettingsLoader;
+import dev.echoport.metrics.ConfigReloadMetrics;
 import dev.echoport.metrics.PrometheusRegistries;
 import dev.echoport.server.EchoServer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -31,6 +32,7 @@ public final class Echoport implements AutoCloseable {
     private final JvmGcMetrics gcMetrics;
     private final EchoServer server;
     private final Optional<AdminServer> admin;
+    private final ConfigReloadMetrics reloads;
 
     public Echoport(Settings settings, Optional<Path> configFile) {
         this(settings, configFile, Optional.empty());
@@ -44,6 +46,7 @@ public final class Echoport implements AutoCloseable {
         this.gcMetrics = PrometheusRegistries.bindGc(registry);
         this.server = extraPolicy.isPresent() ? new EchoServer(settings, registry, extraPolicy)
                 : new EchoServer(settings, registry);
+        this.reloads = new ConfigReloadMetrics(registry);
         this.admin = settings.admin().enabled()
                 ? Optional.of(new AdminServer(settings.admin(), registry, server::isReady,
                 server::readiness))
@@ -78,18 +81,29 @@ public final class Echoport implements AutoCloseable {
     }
 
     /**
-     * Re-reads the config file and applies the admission rules it holds (limits, CIDR lists, over-limit) to new
-     * connections. Anything else that changed needs a restart and is named in the log. An invalid file changes
-     * nothing.
+     * What SIGHUP does, in two parts applied or refused each on its own, each with its own log line and counter: the
+     * config file's admission rules (limits, CIDR lists, over-limit) for new connections, then (with TLS on) the
+     * certificate files. An invalid file keeps the running rules; a certificate rotation caught half way keeps the
+     * running certificate. Neither holds the other back.
      *
-     * @return true if the new rules are in force
+     * @return true if the new admission rules are in force
      */
     public boolean reload() {
+        boolean rules = reloadSettings();
+        if (settings.protocols().tls().enabled()) {
+            server.reloadTls(); // the running listener's files (same paths), whatever the config file now says
+        }
+        return rules;
+    }
+
+    /** Re-reads the config file, without opening the certificate files; anything but the rules needs a restart. */
+    private boolean reloadSettings() {
         Settings next;
         try {
-            next = SettingsLoader.load(configFile);
+            next = SettingsLoader.loadForReload(configFile);
         } catch (SettingsException e) {
             log.error("reload refused, the running settings stay: {}", e.getMessage());
+            reloads.reloaded(false);
             return false;
         }
         List<String> ignored = new ArrayList<>();
@@ -108,9 +122,6 @@ public final class Echoport implements AutoCloseable {
         if (!next.policyClass().equals(settings.policyClass())) {
             ignored.add("admission.policy-class");
         }
-        if (next.protocols().tls().enabled()) {
-            server.reloadTls(); // certificate files may have been replaced in place (same paths)
-        }
         if (!next.protocols().equals(settings.protocols())) {
             ignored.add("proxy-protocol, tls or udp settings");
         }
@@ -118,6 +129,7 @@ public final class Echoport implements AutoCloseable {
         server.updateRules(next.admission());
         log.info("reloaded admission rules: {} (was: {}){}", describeLimits(server.rules()), describeLimits(before),
                 ignored.isEmpty() ? "" : "; changes to " + String.join(", ", ignored) + " need a restart");
+        reloads.reloaded(true);
         return true;
     }
 
@@ -145,7 +157,8 @@ public final class Echoport implements AutoCloseable {
         var p = settings.protocols();
         return (p.proxy().enabled() ? ", PROXY protocol " + p.proxy().mode().name().toLowerCase(java.util.Locale.ROOT)
                 + " from " + p.proxy().trustedProxies() : "")
-                + (server.tlsPort() > 0 ? ", TLS on " + settings.server().host() + ":" + server.tlsPort() : "")
+                + (server.tlsPort() > 0 ? ", TLS on " + settings.server().host() + ":" + server.tlsPort() + " with "
+                + p.tls().provider().describe() : "")
                 + (server.udpPort() > 0 ? ", UDP on " + settings.server().host() + ":" + server.udpPort() : "");
     }
 

@@ -4,6 +4,7 @@ import dev.echoport.config.Settings;
 import dev.echoport.config.SettingsException;
 import dev.echoport.config.SettingsLoader;
 import dev.echoport.transport.BindFailedException;
+import dev.echoport.tls.ClientRenegotiation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -43,6 +44,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        ClientRenegotiation.refuseOnJdk(); // first: the JDK reads the switch once, when its TLS server code loads
         System.exit(run(args));
     }
 

@@ -1,6 +1,7 @@
 package dev.echoport.config;
 
 import dev.echoport.admission.Cidr;
+import dev.echoport.tls.TlsProviderSelection;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,9 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
 
     /** Whether TCP listeners expect a PROXY protocol header before the client's bytes. */
     public enum ProxyMode { OFF, OPTIONAL, REQUIRED }
+
+    /** The TLS implementation: OpenSSL (netty-tcnative's BoringSSL) when it loads, OpenSSL only, or the JDK's. */
+    public enum TlsProvider { AUTO, OPENSSL, JDK }
 
     /** Whether the TLS listener asks clients for a certificate. */
     public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
@@ -55,10 +59,11 @@ public record ProtocolSettings(Proxy proxy, Tls tls, Udp udp) {
      * @param privateKeyPassword  password of an encrypted key; "" = not encrypted
      * @param trustCertificates   PEM CA certificates client certificates are checked against
      * @param reloadCheckInterval how often the files are checked for change; zero = only on reload (SIGHUP)
+     * @param provider            the TLS implementation asked for and (while TLS is on) the one that serves
      */
     public record Tls(boolean enabled, int port, Optional<Path> certificate, Optional<Path> privateKey,
                       String privateKeyPassword, ClientAuth clientAuth, Optional<Path> trustCertificates,
-                      Duration handshakeTimeout, Duration reloadCheckInterval) {
+                      Duration handshakeTimeout, Duration reloadCheckInterval, TlsProviderSelection provider) {
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.echoport.config;
 
 import dev.echoport.admission.Cidr;
 import dev.echoport.tls.TlsContexts;
+import dev.echoport.tls.TlsProviderSelection;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,13 +10,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads and validates the {@code proxy-protocol}, {@code trusted-proxies}, {@code tls} and {@code udp} keys. */
+/**
+ * Reads and validates the {@code proxy-protocol}, {@code trusted-proxies}, {@code tls} and {@code udp} keys. With TLS
+ * on, it also resolves {@code tls.provider} and (at start-up) checks the certificate files.
+ */
 final class ProtocolSettingsReader {
     private ProtocolSettingsReader() {
     }
 
-    static ProtocolSettings read(ConfigReader r, Settings.Server server, int adminPort) {
-        return new ProtocolSettings(proxy(r), tls(r, server, adminPort), udp(r, adminPort));
+    /** @param openFiles whether the TLS files are opened and checked (start-up) or only named (reload) */
+    static ProtocolSettings read(ConfigReader r, Settings.Server server, int adminPort, boolean openFiles) {
+        return new ProtocolSettings(proxy(r), tls(r, server, adminPort, openFiles), udp(r, adminPort));
     }
 
     private static ProtocolSettings.Proxy proxy(ConfigReader r) {
@@ -31,7 +36,7 @@ final class ProtocolSettingsReader {
                 r.bytesIn("proxy-protocol-max-header-size", 232, 16 + 65535));
     }
 
-    private static ProtocolSettings.Tls tls(ConfigReader r, Settings.Server server, int adminPort) {
+    private static ProtocolSettings.Tls tls(ConfigReader r, Settings.Server server, int adminPort, boolean openFiles) {
         boolean enabled = r.bool("tls.enabled");
         int port = r.intIn("tls.port", 0, 65535);
         Optional<Path> cert = file(r, "tls.certificate", enabled);
@@ -42,22 +47,48 @@ final class ProtocolSettingsReader {
                 enabled && clientAuth != ProtocolSettings.ClientAuth.NONE);
         Duration handshake = r.durationIn("tls.handshake-timeout", Duration.ofMillis(10), Duration.ofMinutes(5));
         Duration reload = r.durationIn("tls.reload-check-interval", Duration.ZERO, Duration.ofDays(1));
-        ProtocolSettings.Tls tls = new ProtocolSettings.Tls(enabled, port, cert, key, password, clientAuth, trust,
-                handshake, reload);
-        if (enabled) {
-            if (port != 0 && (port == server.port() || port == adminPort)) {
-                throw r.error("tls.port", "must differ from echoport.port and echoport.admin.port");
-            }
-            try {
-                TlsContexts.build(tls); // a bad certificate or key stops start-up here, in one line
-            } catch (TlsContexts.KeyMismatchException e) {
-                throw r.error("tls.private-key", "does not match tls.certificate: " + oneLine(e));
-            } catch (Exception e) {
-                throw r.error("tls.certificate", "cannot build a TLS context from tls.certificate and "
-                        + "tls.private-key: " + oneLine(e));
-            }
+        ProtocolSettings.TlsProvider requested = r.oneOf("tls.provider", ProtocolSettings.TlsProvider.class);
+        if (!enabled) {
+            return new ProtocolSettings.Tls(false, port, cert, key, password, clientAuth, trust, handshake, reload,
+                    TlsProviderSelection.notResolved(requested));
+        }
+        if (port != 0 && (port == server.port() || port == adminPort)) {
+            throw r.error("tls.port", "must differ from echoport.port and echoport.admin.port");
+        }
+        TlsProviderSelection provider;
+        try {
+            provider = TlsProviderSelection.resolve(requested);
+        } catch (TlsProviderSelection.UnavailableException e) {
+            // like an explicit transport: refused with Netty's reason, never replaced by the JDK's TLS
+            throw new SettingsException(r.full("tls.provider"), r.full("tls.provider") + " = "
+                    + requested.name().toLowerCase(java.util.Locale.ROOT) + ": " + e.getMessage());
+        }
+        ProtocolSettings.Tls tls = new ProtocolSettings.Tls(true, port, cert, key, password, clientAuth, trust,
+                handshake, reload, provider);
+        if (openFiles) {
+            checkFiles(r, tls);
         }
         return tls;
+    }
+
+    /**
+     * Start-up only: every file readable, and a TLS context built from them (key matching the certificate), so a bad
+     * file stops start-up in one line naming its key. A reload does not come here: the running listener re-reads the
+     * files itself ({@code ReloadingSslContext}), and a rotation caught half way must not refuse the admission rules.
+     */
+    private static void checkFiles(ConfigReader r, ProtocolSettings.Tls tls) {
+        readable(r, "tls.certificate", tls.certificate());
+        readable(r, "tls.private-key", tls.privateKey());
+        readable(r, "tls.trust-certificates", tls.trustCertificates().filter(
+                t -> tls.clientAuth() != ProtocolSettings.ClientAuth.NONE));
+        try {
+            TlsContexts.build(tls);
+        } catch (TlsContexts.KeyMismatchException e) {
+            throw r.error("tls.private-key", "does not match tls.certificate: " + oneLine(e));
+        } catch (Exception e) {
+            throw r.error("tls.certificate", "cannot build a TLS context from tls.certificate and "
+                    + "tls.private-key: " + oneLine(e));
+        }
     }
 
     private static ProtocolSettings.Udp udp(ConfigReader r, int adminPort) {
@@ -72,7 +103,7 @@ final class ProtocolSettingsReader {
         return new ProtocolSettings.Udp(enabled, port, maxSize, pps, burst, sources, replies, replyBytes);
     }
 
-    /** A file path; when {@code required}, it must name a readable regular file. "" = none. */
+    /** A file path; when {@code required}, it must be named. "" = none. */
     private static Optional<Path> file(ConfigReader r, String key, boolean required) {
         String v = r.string(key).strip();
         if (v.isEmpty()) {
@@ -81,11 +112,13 @@ final class ProtocolSettingsReader {
             }
             return Optional.empty();
         }
-        Path p = Path.of(v);
-        if (required && (!Files.isRegularFile(p) || !Files.isReadable(p))) {
+        return Optional.of(Path.of(v));
+    }
+
+    private static void readable(ConfigReader r, String key, Optional<Path> file) {
+        if (file.isPresent() && (!Files.isRegularFile(file.get()) || !Files.isReadable(file.get()))) {
             throw r.error(key, "file not found or not readable");
         }
-        return Optional.of(p);
     }
 
     private static String oneLine(Throwable e) {

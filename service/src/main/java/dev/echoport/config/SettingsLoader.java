@@ -46,6 +46,19 @@ public final class SettingsLoader {
      * @throws SettingsException with one line naming the key, for any problem
      */
     public static Settings load(Optional<Path> file) {
+        return load(file, true);
+    }
+
+    /**
+     * As {@link #load(Optional)}, every value validated, but the TLS certificate files are only named, not opened: what
+     * a reload (SIGHUP) reads. The running TLS listener re-reads its files itself and reports that on its own, so a
+     * certificate rotation caught half way cannot refuse new admission rules.
+     */
+    public static Settings loadForReload(Optional<Path> file) {
+        return load(file, false);
+    }
+
+    private static Settings load(Optional<Path> file, boolean openFiles) {
         Config fileLayer = ConfigFactory.empty();
         Optional<Path> f = file.or(() -> Optional.ofNullable(System.getProperty("config.file")).map(Path::of));
         if (f.isPresent()) {
@@ -59,11 +72,15 @@ public final class SettingsLoader {
                 throw new SettingsException("config.file", "config file " + p + ": " + e.getMessage());
             }
         }
-        return fromLayers(fileLayer);
+        return fromLayers(fileLayer, openFiles);
     }
 
     /** Validates {@code file} layered over the defaults, with the same system-property and environment overrides. */
     public static Settings fromLayers(Config fileLayer) {
+        return fromLayers(fileLayer, true);
+    }
+
+    private static Settings fromLayers(Config fileLayer, boolean openFiles) {
         Config merged;
         try {
             merged = ConfigFactory.defaultOverrides()
@@ -74,11 +91,16 @@ public final class SettingsLoader {
         } catch (ConfigException e) {
             throw new SettingsException(ROOT, "config: " + e.getMessage());
         }
-        return fromConfig(merged);
+        return fromConfig(merged, openFiles);
     }
 
     /** Validates an already-merged config that contains every key (tests build one with {@link #defaults()}). */
     public static Settings fromConfig(Config merged) {
+        return fromConfig(merged, true);
+    }
+
+    /** @param openFiles whether the TLS files are opened and checked (start-up) or only named (reload) */
+    private static Settings fromConfig(Config merged, boolean openFiles) {
         if (!merged.hasPath(ROOT) || merged.getValue(ROOT).valueType() != ConfigValueType.OBJECT) {
             throw new SettingsException(ROOT, ROOT + ": missing or not an object");
         }
@@ -134,7 +156,7 @@ public final class SettingsLoader {
                 r.durationIn("admin.idle-timeout", Duration.ofMillis(100), Duration.ofHours(1)));
 
         return new Settings(server, socket, admission, policyClass, echo, overload, grace, admin,
-                new Settings.Metrics(commonTags(r)), ProtocolSettingsReader.read(r, server, adminPort));
+                new Settings.Metrics(commonTags(r)), ProtocolSettingsReader.read(r, server, adminPort, openFiles));
     }
 
     /**

@@ -15,7 +15,7 @@ package dev.echoport.echo;
  *   {@link #PROXY_DECODER}   Netty's HAProxyMessageDecoder (leaves after the header)
  *   {@link #PROXY_ADMISSION} admission of the client the header names; adds the handlers below once admitted
  *   {@link #TLS}             Netty's SslHandler (TLS listener only)
- *   {@link #TLS_HANDSHAKE}   counts the handshake, logs a failure in one line (leaves after it)
+ *   {@link #TLS_HANDSHAKE}   counts the handshake, logs a failure in one line; stays to count a refused renegotiation
  *   {@link #LIFECYCLE}       records lifetime and close cause, turns exceptions into one log line
  *   {@link #IDLE_TIMEOUT}    closes silent connections (only when echo.idle-timeout &gt; 0)
  *   {@link #ECHO}            writes back what it reads, with backpressure and half-close

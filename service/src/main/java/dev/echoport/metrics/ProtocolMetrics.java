@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.echoport.tls.TlsProviderSelection;
 
 import java.util.EnumMap;
 import java.util.Locale;
@@ -22,6 +23,8 @@ public final class ProtocolMetrics {
     public static final String TLS_HANDSHAKE_FAILURES = "echoport.tls.handshake.failures";
     /** {@code echoport_tls_certificate_reloads_total{result=success|failure}}: certificate reload attempts. */
     public static final String TLS_RELOADS = "echoport.tls.certificate.reloads";
+    /** {@code echoport_tls_provider_info{requested=auto|openssl|jdk, active=openssl|jdk}}: 1, the TLS provider. */
+    public static final String TLS_PROVIDER_INFO = "echoport.tls.provider.info";
     /** {@code echoport_udp_datagrams_received_total}: datagrams read. */
     public static final String UDP_DATAGRAMS_RECEIVED = "echoport.udp.datagrams.received";
     /** {@code echoport_udp_datagrams_sent_total}: echo datagrams written. */
@@ -49,7 +52,9 @@ public final class ProtocolMetrics {
         /** The handshake did not finish within tls.handshake-timeout. */
         TIMEOUT,
         /** The client closed the connection before the handshake finished. */
-        CLOSED;
+        CLOSED,
+        /** The client tried to renegotiate an established TLS 1.2 session: refused, connection closed. */
+        RENEGOTIATION;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -93,7 +98,11 @@ public final class ProtocolMetrics {
         this.registry = registry;
     }
 
-    public void bindTls() {
+    public void bindTls(TlsProviderSelection provider) {
+        Gauge.builder(TLS_PROVIDER_INFO, () -> 1).tag("requested", provider.requestedName())
+                .tag("active", provider.activeName()).strongReference(true)
+                .description("The TLS provider serving the TLS listener (requested=auto shows what auto took)")
+                .register(registry);
         tlsHandshakes = Counter.builder(TLS_HANDSHAKES).description("TLS handshakes completed").register(registry);
         for (TlsFailure f : TlsFailure.values()) {
             tlsFailures.put(f, Counter.builder(TLS_HANDSHAKE_FAILURES).tag("reason", f.label())

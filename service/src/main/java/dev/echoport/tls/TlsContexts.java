@@ -4,7 +4,6 @@ import dev.echoport.config.ProtocolSettings;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 
 import java.io.File;
 import java.security.GeneralSecurityException;
@@ -21,12 +20,18 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.PSSParameterSpec;
 
 /**
- * Builds the server {@link SslContext} from the PEM files named in {@code echoport.tls}, on the JDK provider.
+ * Builds the server {@link SslContext} from the PEM files named in {@code echoport.tls}, on the provider
+ * {@code tls.provider} resolved to (OpenSSL or the JDK).
  * The private key must belong to the first certificate of the chain: neither Netty nor the JDK checks this, and a
  * mismatched pair (say, a rotation caught between writing the certificate and writing the key) would fail every
  * handshake with "Invalid CertificateVerify signature" instead of failing here.
  */
 public final class TlsContexts {
+    static {
+        // Before any server context exists, so before the JDK's TLS server code reads the switch (once).
+        ClientRenegotiation.refuseOnJdk();
+    }
+
     private TlsContexts() {
     }
 
@@ -47,7 +52,7 @@ public final class TlsContexts {
         }
         checkKeyMatches(key, chain[0]);
         SslContextBuilder b = SslContextBuilder.forServer(key, chain)
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(tls.provider().provider())
                 .clientAuth(switch (tls.clientAuth()) {
                     case NONE -> ClientAuth.NONE;
                     case OPTIONAL -> ClientAuth.OPTIONAL;

@@ -15,13 +15,18 @@ import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
 
 /**
- * Sits right after the {@code SslHandler} until the handshake ends: counts it, and turns a failure into one counter
- * increment with a bounded reason and one rate-limited log line ({@link HandshakeFailureLog}).
- * Exceptions during the handshake are the failure itself, so they are not logged again by the lifecycle handler.
+ * Sits right after the {@code SslHandler}: counts the handshake, and turns a failure into one counter increment with a
+ * bounded reason and one rate-limited log line ({@link HandshakeFailureLog}). Exceptions during the handshake are the
+ * failure itself, so they are not logged again by the lifecycle handler.
+ * <p>
+ * It stays after the handshake to count a refused client renegotiation ({@link ClientRenegotiation}) the same way,
+ * reason {@code renegotiation}; other exceptions then pass on untouched. It costs nothing per read: it handles no
+ * read event, so Netty's pipeline skips it for those.
  */
 public final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
     private final ProtocolMetrics metrics;
     private final HandshakeFailureLog failureLog;
+    private boolean handshaken;
 
     public TlsHandshakeHandler(ProtocolMetrics metrics, HandshakeFailureLog failureLog) {
         this.metrics = metrics;
@@ -33,7 +38,7 @@ public final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslHandshakeCompletionEvent e) {
             if (e.isSuccess()) {
                 metrics.tlsHandshake();
-                ctx.pipeline().remove(this);
+                handshaken = true;
             } else {
                 failed(ctx, e.cause());
             }
@@ -43,13 +48,24 @@ public final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Before the handshake ended: the failure event follows (or came first) and reports it once.
-        ConnectionLifecycleHandler.markCause(ctx.channel(), CloseCause.ERROR);
-        ctx.close();
+        if (!handshaken) {
+            // Before the handshake ended: the failure event follows (or came first) and reports it once.
+            ConnectionLifecycleHandler.markCause(ctx.channel(), CloseCause.ERROR);
+            ctx.close();
+        } else if (ClientRenegotiation.isRefusal(cause)) {
+            // SslHandler fires no completion event for a second handshake: its refusal arrives as this exception
+            handshaken = false; // count it once, whatever follows on the closing channel
+            refused(ctx, TlsFailure.RENEGOTIATION, cause);
+        } else {
+            ctx.fireExceptionCaught(cause);
+        }
     }
 
     private void failed(ChannelHandlerContext ctx, Throwable cause) {
-        TlsFailure reason = classify(cause);
+        refused(ctx, classify(cause), cause);
+    }
+
+    private void refused(ChannelHandlerContext ctx, TlsFailure reason, Throwable cause) {
         metrics.tlsHandshakeFailed(reason);
         ConnectionLifecycleHandler.markCause(ctx.channel(), reason == TlsFailure.CLOSED ? CloseCause.CLIENT
                 : CloseCause.ERROR);

@@ -24,7 +24,7 @@ public final class TlsTermination {
     public TlsTermination(ProtocolSettings.Tls settings, ProtocolMetrics metrics) {
         this.settings = settings;
         this.metrics = metrics;
-        metrics.bindTls();
+        metrics.bindTls(settings.provider());
         try {
             this.context = new ReloadingSslContext(settings, metrics::tlsReload);
         } catch (Exception e) { // the settings reader loaded these files already: one changed in between

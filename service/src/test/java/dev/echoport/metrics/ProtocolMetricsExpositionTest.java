@@ -57,7 +57,13 @@ class ProtocolMetricsExpositionTest {
             assertThat(x.value("echoport_tls_handshakes_total")).contains(0.0);
             assertThat(x.value("echoport_udp_sources")).contains(1.0);
             assertThat(x.samples("echoport_tls_handshake_failures_total")).extracting(s -> s.labels().get("reason"))
-                    .containsExactlyInAnyOrder("not_tls", "certificate", "protocol", "timeout", "closed");
+                    .containsExactlyInAnyOrder("not_tls", "certificate", "protocol", "timeout", "closed",
+                            "renegotiation");
+            String active = io.netty.handler.ssl.OpenSsl.isAvailable() ? "openssl" : "jdk";
+            assertThat(x.value("echoport_tls_provider_info", Map.of("requested", "auto", "active", active)))
+                    .contains(1.0);
+            assertThat(x.samples("echoport_config_reloads_total")).extracting(s -> s.labels().get("result"))
+                    .containsExactlyInAnyOrder("success", "failure");
             assertThat(x.samples("echoport_udp_datagrams_dropped_total")).extracting(s -> s.labels().get("reason"))
                     .containsExactlyInAnyOrder("denied", "rate_limited", "too_large", "write_failed", "global_budget",
                             "socket_full", "unsafe_source");

@@ -73,6 +73,7 @@ class BadConfigurationMatrixTest {
             List.of("tls.client-auth", "[]", "\"maybe\"", "\"\""),
             List.of("tls.handshake-timeout", "{ }", "0s", "1h", "\"quickly\""),
             List.of("tls.reload-check-interval", "[]", "-1s", "\"often\""),
+            List.of("tls.provider", "{ }", "\"boringssl\"", "\"\""),
             // Files are checked only when TLS is on: the whole block, as an operator would write it.
             List.of("tls", "{ enabled = true }", "{ enabled = true, certificate = \"/no/such.crt\", "
                     + "private-key = \"/no/such.key\" }", "{ enabled = true, certificate = \"/etc/hostname\", "

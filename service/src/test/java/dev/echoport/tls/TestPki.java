@@ -1,5 +1,6 @@
 package dev.echoport.tls;
 
+import dev.echoport.config.ProtocolSettings.TlsProvider;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 
@@ -67,6 +68,11 @@ public final class TestPki {
             s.append('\n').append(m);
         }
         return s.toString();
+    }
+
+    /** The setting that makes {@code provider} serve the TLS listener, for {@link #settings(Path, String...)}. */
+    public static String provider(TlsProvider provider) {
+        return "tls.provider = " + provider.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** A client socket that trusts {@code ca} (and presents {@code clientCert} if not null). */

@@ -1,13 +1,14 @@
 package dev.echoport.tls;
 
 import dev.echoport.testsupport.Await;
-import dev.echoport.testsupport.EveryTransport;
 import ch.qos.logback.classic.Level;
+import dev.echoport.config.ProtocolSettings.TlsProvider;
 import dev.echoport.testsupport.CapturingAppender;
 import dev.echoport.testsupport.Clients;
 import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.TestSettings;
 import dev.echoport.transport.Transport;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,10 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** TLS echo over real sockets with a CA made at test time: integrity, failed handshakes, reload, client auth. */
+/**
+ * TLS echo over real sockets with a CA made at test time, on every transport with both providers (OpenSSL and the
+ * JDK): integrity, failed handshakes, reload, client auth, PROXY protocol in front.
+ */
 class TlsEchoTest {
     private static X509Bundle ca;
     private static X509Bundle otherCa;
@@ -38,11 +42,15 @@ class TlsEchoTest {
         otherCa = TestPki.ca("somebody else's CA");
     }
 
-    @EveryTransport
-    void messages_from_1_byte_to_4_MiB_come_back_unchanged_over_tls(Transport transport) throws Exception {
+    @EveryTransportAndTlsProvider
+    void messages_from_1_byte_to_4_MiB_come_back_unchanged_over_tls(Transport transport, TlsProvider provider)
+            throws Exception {
         TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
-        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir)));
+        try (RunningEchoport rs = start(transport, provider);
              SSLSocket s = TestPki.connect(tlsAddress(rs), ca, null)) {
+            assertThat(rs.server().settings().protocols().tls().provider().provider())
+                    .as("the provider serving").isEqualTo(provider == TlsProvider.JDK ? SslProvider.JDK
+                            : SslProvider.OPENSSL);
             long total = 0;
             for (int size : new int[]{1, 1024, 64 * 1024, 4 * 1024 * 1024}) {
                 byte[] payload = Clients.randomBytes(size, size);
@@ -57,20 +65,20 @@ class TlsEchoTest {
         }
     }
 
-    @EveryTransport
-    void failed_handshakes_are_counted_by_reason_and_logged_in_one_line(Transport transport) throws Exception {
+    @EveryTransportAndTlsProvider
+    void failed_handshakes_are_counted_by_reason_and_logged_in_one_line(Transport transport, TlsProvider provider)
+            throws Exception {
         TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
         CapturingAppender.clear();
-        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir)))) {
+        try (RunningEchoport rs = start(transport, provider)) {
             try (SSLSocket distrustful = TestPki.connect(tlsAddress(rs), otherCa, null)) {
                 assertThatThrownBy(() -> distrustful.getOutputStream().write(1)).isInstanceOf(SSLException.class);
             }
-            Await.until("the client refused our certificate", () -> rs.counter("echoport.tls.handshake.failures",
-                    "reason", "certificate") == 1.0);
+            Await.until("the client refused our certificate", () -> rs.counter("echoport.tls.handshake.failures", "reason",
+                    "certificate") == 1.0);
 
             // the counter moves before the line is written, on the event loop: wait for the line itself
-            Await.until("a line for the failed handshake", () -> !CapturingAppender.messages("dev.echoport",
-                    Level.WARN).isEmpty());
+            Await.until("a line for the failed handshake", () -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty());
             List<String> lines = CapturingAppender.messages("dev.echoport", Level.WARN);
             assertThat(lines).hasSize(1);
             assertThat(lines.get(0)).startsWith("TLS handshake with /127.0.0.1:").contains("failed (certificate)")
@@ -89,12 +97,13 @@ class TlsEchoTest {
         }
     }
 
-    @EveryTransport
-    void a_replaced_certificate_is_served_to_new_connections_without_a_restart(Transport transport)
+    @EveryTransportAndTlsProvider
+    void a_replaced_certificate_is_served_to_new_connections_without_a_restart(Transport transport,
+                                                                                TlsProvider provider)
             throws Exception {
         TestPki.writeServerFiles(TestPki.server(ca, "first"), dir);
-        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir,
-                "tls.reload-check-interval = 100ms")))) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
+                TestPki.settings(dir, TestPki.provider(provider), "tls.reload-check-interval = 100ms")))) {
             SSLSocket before = TestPki.connect(tlsAddress(rs), ca, null);
             try (before) {
                 assertThat(Clients.roundTrip(before, new byte[]{1})).isEqualTo(new byte[]{1});
@@ -122,13 +131,15 @@ class TlsEchoTest {
         }
     }
 
-    @EveryTransport
-    void client_auth_require_admits_only_clients_with_a_certificate_from_the_trusted_ca(Transport transport)
+    @EveryTransportAndTlsProvider
+    void client_auth_require_admits_only_clients_with_a_certificate_from_the_trusted_ca(Transport transport,
+                                                                                         TlsProvider provider)
             throws Exception {
         TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
         Path trust = TestPki.writeCa(ca, dir);
-        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir,
-                "tls { client-auth = require, trust-certificates = \"" + trust + "\" }")))) {
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
+                TestPki.settings(dir, TestPki.provider(provider),
+                        "tls { client-auth = require, trust-certificates = \"" + trust + "\" }")))) {
             try (SSLSocket withCert = TestPki.connect(tlsAddress(rs), ca, TestPki.client(ca, "alice"))) {
                 assertThat(Clients.roundTrip(withCert, new byte[]{5})).isEqualTo(new byte[]{5});
             }
@@ -152,12 +163,14 @@ class TlsEchoTest {
         }
     }
 
-    @EveryTransport
-    void behind_proxy_protocol_the_handshake_failure_names_the_client_from_the_header(Transport transport)
+    @EveryTransportAndTlsProvider
+    void behind_proxy_protocol_the_handshake_failure_names_the_client_from_the_header(Transport transport,
+                                                                                       TlsProvider provider)
             throws Exception {
         TestPki.writeServerFiles(TestPki.server(ca, "echoport"), dir);
         CapturingAppender.clear();
-        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir),
+        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
+                TestPki.settings(dir, TestPki.provider(provider)),
                 "proxy-protocol = required, trusted-proxies = [\"127.0.0.1\"]"));
              Socket lb = Clients.connect(tlsAddress(rs))) {
             lb.getOutputStream().write(("PROXY TCP4 203.0.113.5 127.0.0.1 4242 443\r\nplain text, not TLS\r\n")
@@ -176,6 +189,10 @@ class TlsEchoTest {
             assertThat(Clients.roundTrip(s, payload)).isEqualTo(payload);
             return subject(s);
         }
+    }
+
+    private RunningEchoport start(Transport transport, TlsProvider provider) {
+        return RunningEchoport.start(TestSettings.of(transport, TestPki.settings(dir, TestPki.provider(provider))));
     }
 
     private static InetSocketAddress tlsAddress(RunningEchoport rs) {

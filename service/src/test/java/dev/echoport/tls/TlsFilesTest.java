@@ -122,9 +122,13 @@ class TlsFilesTest {
         assertThat(reported).as("the same files, already reported").containsExactly(false);
     }
 
-    private ProtocolSettings.Tls tls() {
+    private ProtocolSettings.Tls tls() throws Exception {
+        return tls(TlsProviderSelection.resolve(ProtocolSettings.TlsProvider.AUTO));
+    }
+
+    private ProtocolSettings.Tls tls(TlsProviderSelection provider) {
         return new ProtocolSettings.Tls(true, 0, Optional.of(dir.resolve("server.crt")),
                 Optional.of(dir.resolve("server.key")), "", ProtocolSettings.ClientAuth.NONE, Optional.empty(),
-                Duration.ofSeconds(10), Duration.ZERO);
+                Duration.ofSeconds(10), Duration.ZERO, provider);
     }
 }
