@@ -73,11 +73,12 @@ public final class Admission {
      * @param arrivedNoEarlierThan nanoTime before which the connection cannot have arrived (its deadline's start)
      */
     Verdict onAccept(Channel child, ClientAtAccept client, AcceptAdmissionHandler gate, long arrivedNoEarlierThan) {
-        InetSocketAddress peer = (InetSocketAddress) child.remoteAddress();
-        if (peer == null) { // the socket died between accept and now
+        InetSocketAddress remote = (InetSocketAddress) child.remoteAddress();
+        if (remote == null) { // the socket died between accept and now
             child.unsafe().closeForcibly();
             return Verdict.REJECT;
         }
+        InetSocketAddress peer = Addresses.canonical(remote);
         if (client == ClientAtAccept.UNTRUSTED) {
             reject(child, RejectReason.UNTRUSTED_PROXY);
             return Verdict.REJECT;
@@ -120,7 +121,8 @@ public final class Admission {
      * Decides on the client a PROXY protocol header named (or, without a header, the peer) for a connection counted
      * at accept. True if admitted; false if refused, and then the connection is being closed.
      */
-    public boolean admitClient(Channel ch, InetSocketAddress client) {
+    public boolean admitClient(Channel ch, InetSocketAddress named) {
+        InetSocketAddress client = Addresses.canonical(named);
         if (slots.address(ch) != null) { // decided on its own address at accept (not a trusted proxy)
             observer.accepted();
             return true;
@@ -247,10 +249,11 @@ public final class Admission {
         List<DeferQueue.Decided> decided;
         synchronized (tracker) {
             decided = held.takeDecided(h -> {
-                InetSocketAddress peer = (InetSocketAddress) h.child.remoteAddress();
-                if (peer == null || !h.child.isOpen()) {
+                InetSocketAddress remote = (InetSocketAddress) h.child.remoteAddress();
+                if (remote == null || !h.child.isOpen()) {
                     return null; // the client left while it waited
                 }
+                InetSocketAddress peer = Addresses.canonical(remote);
                 Decision d = ConnectionTracker.decide(peer, local(h.child), h.pending ? totalOnly : policy, tracker);
                 if (d.verdict() == Verdict.ACCEPT) {
                     slots.take(h.child, h.pending ? null : peer.getAddress());

@@ -59,8 +59,9 @@ public final class Cidr {
         return new Cidr(s, new IpSubnetFilterRule(address, prefix, IpFilterRuleType.ACCEPT));
     }
 
+    /** Whether {@code address} is inside this block; an IPv4-mapped IPv6 address is matched as IPv4. */
     public boolean matches(InetSocketAddress address) {
-        return rule.matches(address);
+        return rule.matches(Addresses.canonical(address));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.echoport.udp;
 
+import dev.echoport.admission.Addresses;
 import dev.echoport.admission.AdmissionRules;
 import dev.echoport.admission.Cidr;
 import dev.echoport.config.ProtocolSettings;
@@ -75,7 +76,8 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
             drop = UdpDrop.DENIED;
         } else if (UnsafeSources.refused(sender, ownPort)) {
             drop = UdpDrop.UNSAFE_SOURCE;
-        } else if (!sources.allows(bucket = sources.bucketOf(sender.getAddress()), now)) {
+        } else if (!sources.allows(bucket = sources.bucketOf(Addresses.canonical(sender.getAddress())), now)) {
+            // canonical: on a dual-stack socket IPv4 sources arrive IPv4-mapped, and would all share one IPv6 /64
             drop = UdpDrop.RATE_LIMITED;
         } else if (!budget.allows(size, now)) {
             drop = UdpDrop.GLOBAL_BUDGET;

@@ -1,5 +1,7 @@
 package dev.echoport.udp;
 
+import dev.echoport.admission.Addresses;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -35,7 +37,7 @@ final class UnsafeSources {
                 return true;
             }
         }
-        InetAddress a = source.getAddress();
+        InetAddress a = source.getAddress() == null ? null : Addresses.canonical(source.getAddress());
         return a == null || a.isAnyLocalAddress() || a.isMulticastAddress() || isLimitedBroadcast(a);
     }
 

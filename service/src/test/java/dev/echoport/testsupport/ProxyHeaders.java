@@ -50,6 +50,12 @@ public final class ProxyHeaders {
                 HAProxyProxiedProtocol.TCP4, client, "127.0.0.1", clientPort, serverPort, java.util.List.of(tlv)));
     }
 
+    /** A v2 PROXY header for a TCP-over-IPv6 client (an IPv4-mapped address is allowed, as proxies send them). */
+    public static byte[] v2Tcp6(String client, int clientPort, String server, int serverPort) {
+        return encode(new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.PROXY,
+                HAProxyProxiedProtocol.TCP6, client, server, clientPort, serverPort));
+    }
+
     /** A v2 LOCAL header: the proxy's own health check, no client behind it. */
     public static byte[] v2Local() {
         return encode(new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL,
