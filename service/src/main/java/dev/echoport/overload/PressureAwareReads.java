@@ -28,6 +28,9 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
         this.budget = budget;
         // What Netty gives a socket channel by default (its metadata's 16), which a bare allocator would not (1).
         sizes.maxMessagesPerRead(MESSAGES_PER_READ);
+        // Load the handle's class now: a connection's first read may come when the process is out of descriptors,
+        // and loading a class from a directory needs one (the event loop would die of the NoClassDefFoundError).
+        newHandle();
     }
 
     @Override

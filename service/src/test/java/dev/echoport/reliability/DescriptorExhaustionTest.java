@@ -101,6 +101,8 @@ class DescriptorExhaustionTest {
             assertThat(lines).as("'accept failed' lines in %d ms, %s", WINDOW_MILLIS, ctx)
                     .isLessThanOrEqualTo(WINDOW_MILLIS / 1000 + 1);
             assertThat(resumed).as("accepting resumed after descriptors freed, %s", ctx).isTrue();
+            assertThat(p.stdout()).as("no event loop died while out of descriptors, %s", ctx)
+                    .noneMatch(l -> l.contains("Unexpected exception from an event executor"));
         } finally {
             for (Socket s : clients) {
                 s.close();
