@@ -52,7 +52,7 @@ class BackpressureTest {
             assertThat(stalledAt).as("the writer blocked: the server stopped reading").isLessThan(TOTAL / 4);
             assertThat(pending).as("echo bytes the server holds for the non-reading client (bound %d)", BOUND)
                     .isLessThanOrEqualTo(BOUND);
-            assertThat(rs.counter("echoport.backpressure.pauses")).isGreaterThanOrEqualTo(1.0);
+            assertThat(rs.counter("echoport.backpressure.pauses", "reason", "peer_slow")).isGreaterThanOrEqualTo(1.0);
 
             // Now read: reading resumes on the server and every byte comes back in order.
             InputStream in = s.getInputStream();
