@@ -1,5 +1,7 @@
 package dev.echoport.transport;
 
+import io.netty.channel.ChannelException;
+
 import java.io.IOException;
 import java.util.List;
 
@@ -32,7 +34,14 @@ public final class OioListenerChannel extends io.netty.channel.socket.oio.OioSer
     protected int doReadMessages(List<Object> buf) throws Exception {
         try {
             config().setSoTimeout(firstOfBatch ? FIRST_ACCEPT_TIMEOUT_MILLIS : NEXT_ACCEPT_TIMEOUT_MILLIS);
-            firstOfBatch = false;
+        } catch (ChannelException e) {
+            if (!isOpen()) {
+                return -1; // closed under us (drain, close): the read loop closes the channel, as Netty's would
+            }
+            throw e;
+        }
+        firstOfBatch = false;
+        try {
             return super.doReadMessages(buf);
         } catch (IOException e) {
             if (!isOpen()) {
