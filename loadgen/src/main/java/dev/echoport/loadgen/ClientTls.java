@@ -1,5 +1,6 @@
 package dev.echoport.loadgen;
 
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -9,15 +10,24 @@ import javax.net.ssl.SSLException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The client TLS context of {@code --tls}: trusts the CA file given, or (for load tests only) any certificate. */
+/**
+ * The client TLS context of {@code --tls}: trusts the CA file given, or (for load tests only) any certificate. It uses
+ * OpenSSL (BoringSSL, through netty-tcnative) when it loads, as the server does by default, so that a TLS measurement
+ * measures the server rather than the JDK's TLS in the client sharing its cores; else the JDK's provider.
+ */
 public final class ClientTls {
     private ClientTls() {
+    }
+
+    /** The provider {@link #context} uses: OpenSSL when it loads here. */
+    public static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
     /** @param caFile PEM CA certificates to verify the server against; null = accept any server certificate */
     public static SslContext context(Path caFile) {
         try {
-            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider());
             if (caFile == null) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
             } else {
