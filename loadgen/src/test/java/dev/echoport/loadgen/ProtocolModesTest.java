@@ -50,9 +50,11 @@ class ProtocolModesTest {
             Run distrust = run("--port", port, "--tls", "--tls-ca", dir.resolve("other.crt").toString(), "-c", "1",
                     "-d", "500ms", "--json");
             assertThat(distrust.status).isEqualTo(ExitCodes.CONNECTION_ERRORS);
-            // The server saw the client refuse its certificate: a handshake failure with reason certificate.
+            // The server saw the client refuse its certificate: a failed handshake (the reason is the client's
+            // alert: certificate_unknown from the JDK, internal_error from BoringSSL).
             Await.until("the refused handshake counted by the server", () -> es.metrics().registry()
-                    .counter("echoport.tls.handshake.failures", "reason", "certificate").count() >= 1);
+                    .find("echoport.tls.handshake.failures").counters().stream()
+                    .mapToDouble(io.micrometer.core.instrument.Counter::count).sum() >= 1);
         }
     }
 
