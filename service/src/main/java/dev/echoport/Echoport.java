@@ -64,8 +64,10 @@ public final class Echoport implements AutoCloseable {
         }
         log.info("echoport {} started: {}; echo on {}{}; admin on {}; {}", Version.get(),
                 settings.server().transport().describe(),
-                settings.server().host() + ":" + server.port(),
-                (settings.server().listeners() > 1 ? " (" + settings.server().listeners() + " listeners)" : "")
+                settings.server().host() + ":" + server.ports().stream().map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining(", ")),
+                (settings.server().listeners() > 1 ? " (" + settings.server().listeners() + " listeners"
+                        + (settings.server().ports().size() > 1 ? " each" : "") + ")" : "")
                         + describeProtocols(),
                 admin.map(a -> settings.admin().host() + ":" + a.localAddress().getPort()).orElse("disabled"),
                 describeLimits(server.rules()));

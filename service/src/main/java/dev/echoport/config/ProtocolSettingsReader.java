@@ -52,7 +52,7 @@ final class ProtocolSettingsReader {
             return new ProtocolSettings.Tls(false, port, cert, key, password, clientAuth, trust, handshake, reload,
                     TlsProviderSelection.notResolved(requested));
         }
-        if (port != 0 && (port == server.port() || port == adminPort)) {
+        if (port != 0 && (server.ports().contains(port) || port == adminPort)) {
             throw r.error("tls.port", "must differ from echoport.port and echoport.admin.port");
         }
         TlsProviderSelection provider;

@@ -4,6 +4,7 @@ import dev.echoport.admission.AdmissionRules;
 import dev.echoport.transport.TransportSelection;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,12 +18,21 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
 
     /**
      * @param host      address to listen on
-     * @param port      TCP port; 0 takes an ephemeral port
+     * @param ports     the echo TCP ports, one listener (or {@code listeners} of them) each; 0 takes an ephemeral port
      * @param transport the resolved I/O model
      * @param ioThreads event-loop threads; 0 = Netty's default (2 x cores); for OIO, 0 = one thread per connection
-     * @param listeners listening sockets bound to the port (more than one needs SO_REUSEPORT)
+     * @param listeners listening sockets bound to each port (more than one needs SO_REUSEPORT)
      */
-    public record Server(String host, int port, TransportSelection transport, int ioThreads, int listeners) {
+    public record Server(String host, List<Integer> ports, TransportSelection transport, int ioThreads,
+                         int listeners) {
+        public Server {
+            ports = List.copyOf(ports);
+        }
+
+        /** The first echo port: the one for a single-port set-up. */
+        public int port() {
+            return ports.get(0);
+        }
     }
 
     /**

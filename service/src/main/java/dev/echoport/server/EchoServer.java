@@ -108,11 +108,13 @@ public final class EchoServer implements AutoCloseable {
         try {
             TcpListeners tcp = new TcpListeners(settings, acceptGroup, ioGroup, admission, proxy, budget,
                     metrics);
-            int port = s.port();
-            for (int i = 0; i < s.listeners(); i++) {
-                Channel listener = tcp.bind("echoport.port", s.host(), port, null);
-                listeners.add(listener);
-                port = ((InetSocketAddress) listener.localAddress()).getPort(); // the rest share port 0's pick
+            for (int configured : s.ports()) {
+                int port = configured;
+                for (int i = 0; i < s.listeners(); i++) {
+                    Channel listener = tcp.bind("echoport.port", s.host(), port, null);
+                    listeners.add(listener);
+                    port = ((InetSocketAddress) listener.localAddress()).getPort(); // the rest share port 0's pick
+                }
             }
             ProtocolSettings p = settings.protocols();
             if (p.tls().enabled()) {
@@ -250,7 +252,12 @@ public final class EchoServer implements AutoCloseable {
         return budget;
     }
 
-    /** The bound addresses, one per listener (the same port when several). */
+    /** The echo ports, as bound, in the order configured. */
+    public List<Integer> ports() {
+        return localAddresses().stream().map(InetSocketAddress::getPort).distinct().toList();
+    }
+
+    /** The bound addresses, one per listener (a port repeats when it has several listeners). */
     public List<InetSocketAddress> localAddresses() {
         return listeners.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
     }

@@ -21,6 +21,15 @@ class SettingsTest {
     }
 
     @Test
+    void port_takes_one_port_a_list_or_a_comma_separated_string_as_the_environment_gives() {
+        assertThat(parse("echoport.port = 9000").server().ports()).containsExactly(9000);
+        assertThat(parse("echoport.port = [9000, 9001, 9002]").server().ports()).containsExactly(9000, 9001, 9002);
+        assertThat(parse("echoport.port = \"9000,9001, 9002\"").server().ports()).containsExactly(9000, 9001, 9002);
+        assertThat(parse("echoport.port = [0, 0]").server().ports()).as("ephemeral ports may repeat")
+                .containsExactly(0, 0);
+    }
+
+    @Test
     void defaults_are_the_documented_ones() {
         Settings s = parse("");
         assertThat(s.server().port()).isEqualTo(7007);
@@ -62,8 +71,8 @@ class SettingsTest {
     @CsvSource(delimiter = '|', textBlock = """
             echoport.port = 70000                          | echoport.port = 70000: expected an integer from 0 to 65535
             echoport.port = -1                             | echoport.port = -1: expected an integer from 0 to 65535
-            echoport.port = "abc"                          | echoport.port = "abc": expected an integer
-            echoport.port = [1]                            | echoport.port = [1]: expected an integer
+            echoport.port = "abc"                          | echoport.port[0] = "abc": expected a port from 0 to 65535
+            echoport.port = [1, 70000]                     | echoport.port[1] = "70000": expected a port from 0 to 65535
             echoport.host = ""                             | echoport.host = "": expected a non-empty string
             echoport.transport = carrier-pigeon            | echoport.transport = "carrier-pigeon": expected one of auto | oio | nio | epoll | kqueue | io_uring
             echoport.transport = kqueue                    | echoport.transport = kqueue: not available on this host (
@@ -99,6 +108,9 @@ class SettingsTest {
             echoport.proxy-protocol = always               | echoport.proxy-protocol = "always": expected one of off | optional | required
             echoport.proxy-protocol = required             | echoport.trusted-proxies = []: must name at least one CIDR block when echoport.proxy-protocol is required
             echoport.trusted-proxies = ["10.0.0.0/40"]     | echoport.trusted-proxies[0] = "10.0.0.0/40": prefix length 40 exceeds 32
+            echoport.port = [9000, 9000]                   | echoport.port = [9000,9000]: port 9000 is listed twice
+            echoport.port = "9000, x"                      | echoport.port[1] = "x": expected a port from 0 to 65535
+            echoport.port = [9000, 8081]                   | echoport.admin.port = 8081: must differ from echoport.port
             echoport.overload.echo-memory-budget = 1KiB   | echoport.overload.echo-memory-budget = "1KiB": expected auto or a size from 65536 to 1099511627776 bytes
             echoport.overload.stop-accepting-at = 0.5     | echoport.overload.stop-accepting-at = 0.5: expected a number from 1.0 to 10.0
             echoport.proxy-protocol-timeout = 0s           | echoport.proxy-protocol-timeout = "0s": expected a duration from 10ms to 5m

@@ -28,7 +28,7 @@ class BadConfigurationMatrixTest {
     /** key (under echoport), then bad values: wrong type, out of range, malformed (HOCON literals). */
     static final List<List<String>> MATRIX = List.of(
             List.of("host", "{ a = 1 }", "\"\"", "[]"),
-            List.of("port", "\"seven\"", "70000", "\"80x\""),
+            List.of("port", "\"seven\"", "70000", "\"80x\"", "[]", "[9000, 9000]", "\"9000,,70000\""),
             List.of("transport", "{ }", "\"carrier-pigeon\"", "\"\""),
             List.of("io-threads", "\"many\"", "-1", "5000", "\"1.5\""),
             List.of("listeners", "\"two\"", "0", "300"),
