@@ -35,7 +35,8 @@ class ShutdownUnderLoadTest {
     static final int STREAMS = 200;
     static final Duration GRACE = Duration.ofSeconds(3);
     /** JVM exit after the drain. */
-    static final Duration EXIT_SLACK = Duration.ofSeconds(1);
+    /** Closing 200 connections, the loops and the JVM after the grace period: 1.2 s measured beside a CPU hog. */
+    static final Duration EXIT_SLACK = Duration.ofSeconds(3);
     /**
      * OIO threads notice a close only when their blocking accept/read wakes (SO_TIMEOUT, 1 s): closing the listener and
      * force-closing each take up to 1 s more (documented in docs/reliability.md).
