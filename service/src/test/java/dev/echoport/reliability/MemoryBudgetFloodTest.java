@@ -57,69 +57,73 @@ class MemoryBudgetFloodTest {
         try (EchoportProcess p = EchoportProcess.start(Map.of("ECHOPORT_TRANSPORT", transport.configName(),
                 "JAVA_TOOL_OPTIONS", "-XX:MaxDirectMemorySize=" + DIRECT_MEMORY), "--config", conf.toString());
              Socket reader = Clients.connect(p.echoAddress())) {
-            long budget = limit(p, "echo_memory_budget_bytes");
-            long stopMark = limit(p, "echo_memory_stop_accepting_bytes");
-            assertThat(budget).as("auto: 40%% of the direct memory").isBetween(19_000_000L, 21_000_000L);
-            String ctx = transport + ", budget " + budget + ", stop mark " + stopMark;
+            try {
+                long budget = limit(p, "echo_memory_budget_bytes");
+                long stopMark = limit(p, "echo_memory_stop_accepting_bytes");
+                assertThat(budget).as("auto: 40%% of the direct memory").isBetween(19_000_000L, 21_000_000L);
+                String ctx = transport + ", budget " + budget + ", stop mark " + stopMark;
 
-            // Wave 1: non-readers, 50 at a time, until their queued echo passes the budget (how many that takes
-            // depends on the transport's read sizes); a step adds at most 50 x (watermark + a read) = 6.5 MB, less
-            // than the 10 MB between the budget and the stop mark.
-            long[] wave1 = {0, 0, 0};
-            while (pending(p) <= budget && flood.size() < MOST_CLIENTS) {
-                open(p.echoAddress(), flood, STEP);
-                wave1 = worst(wave1, push(p, flood, reader, ctx));
-            }
-            int firstWave = flood.size();
-            assertThat(pending(p)).as("pending over the budget after wave 1, " + ctx).isGreaterThan(budget);
-            assertThat(AdminProbe.status(p.adminPort(), "/health/ready")).as("still ready, " + ctx).isEqualTo(200);
-            try (Socket fresh = Clients.connect(p.echoAddress())) {
-                byte[] msg = Clients.randomBytes(256, 1);
-                long t0 = System.nanoTime();
-                assertThat(Clients.roundTrip(fresh, msg)).as("a fresh client during the flood, " + ctx).isEqualTo(msg);
-                assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(PROBE_BOUND_MILLIS);
-            }
+                // Wave 1: non-readers, 50 at a time, until their queued echo passes the budget (how many that takes
+                // depends on the transport's read sizes); a step adds at most 50 x (watermark + a read) = 6.5 MB, less
+                // than the 10 MB between the budget and the stop mark.
+                long[] wave1 = {0, 0, 0};
+                while (pending(p) <= budget && flood.size() < MOST_CLIENTS) {
+                    open(p.echoAddress(), flood, STEP);
+                    wave1 = worst(wave1, push(p, flood, reader, ctx));
+                }
+                int firstWave = flood.size();
+                assertThat(pending(p)).as("pending over the budget after wave 1, " + ctx).isGreaterThan(budget);
+                assertThat(AdminProbe.status(p.adminPort(), "/health/ready")).as("still ready, " + ctx).isEqualTo(200);
+                try (Socket fresh = Clients.connect(p.echoAddress())) {
+                    byte[] msg = Clients.randomBytes(256, 1);
+                    long t0 = System.nanoTime();
+                    assertThat(Clients.roundTrip(fresh, msg)).as("a fresh client during the flood, " + ctx).isEqualTo(msg);
+                    assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(PROBE_BOUND_MILLIS);
+                }
 
-            // Wave 2: more non-readers, until the listeners stop accepting at the mark.
-            long[] wave2 = {0, 0, 0};
-            while (AdminProbe.status(p.adminPort(), "/health/ready") == 200 && flood.size() < MOST_CLIENTS) {
-                open(p.echoAddress(), flood, 2 * STEP);
-                wave2 = worst(wave2, push(p, flood, reader, ctx));
-            }
-            assertThat(AdminProbe.get(p.adminPort(), "/health/ready").body()).as("readiness, " + ctx)
-                    .contains("overloaded");
-            long worst = Math.max(wave1[0], wave2[0]);
-            // Connections still reading when the mark is reached may each finish one read batch before they pause:
-            // a tenth of the direct memory is room for that, and the sum stays well short of the memory itself.
-            long bound = stopMark + DIRECT_MEMORY_BYTES / 10;
-            log.info("FIGURE memory-budget {}: direct memory {}, budget {} B, stop mark {} B: {} then {} non-readers; "
-                            + "pending echo bytes at most {} B (bound {} B); slowest probe {} ms, slowest reader round "
-                            + "trip {} ms", transport, DIRECT_MEMORY, budget, stopMark, firstWave, flood.size(), worst,
-                    bound, Math.max(wave1[1], wave2[1]), Math.max(wave1[2], wave2[2]));
-            assertThat(worst).as("pending echo bytes, " + ctx).isLessThanOrEqualTo(bound);
-            assertThat(Math.max(wave1[1], wave2[1])).as("slowest /health/live or /metrics answer (ms), " + ctx)
-                    .isLessThan(PROBE_BOUND_MILLIS);
-            assertThat(Math.max(wave1[2], wave2[2])).as("slowest round trip of the reader (ms), " + ctx)
-                    .isLessThan(PROBE_BOUND_MILLIS);
+                // Wave 2: more non-readers, until the listeners stop accepting at the mark.
+                long[] wave2 = {0, 0, 0};
+                while (AdminProbe.status(p.adminPort(), "/health/ready") == 200 && flood.size() < MOST_CLIENTS) {
+                    open(p.echoAddress(), flood, 2 * STEP);
+                    wave2 = worst(wave2, push(p, flood, reader, ctx));
+                }
+                assertThat(AdminProbe.get(p.adminPort(), "/health/ready").body()).as("readiness, " + ctx)
+                        .contains("overloaded");
+                long worst = Math.max(wave1[0], wave2[0]);
+                // Connections still reading when the mark is reached may each finish one read batch before they pause:
+                // a tenth of the direct memory is room for that, and the sum stays well short of the memory itself.
+                long bound = stopMark + DIRECT_MEMORY_BYTES / 10;
+                log.info("FIGURE memory-budget {}: direct memory {}, budget {} B, stop mark {} B: {} then {} non-readers; "
+                                + "pending echo bytes at most {} B (bound {} B); slowest probe {} ms, slowest reader round "
+                                + "trip {} ms", transport, DIRECT_MEMORY, budget, stopMark, firstWave, flood.size(), worst,
+                        bound, Math.max(wave1[1], wave2[1]), Math.max(wave1[2], wave2[2]));
+                assertThat(worst).as("pending echo bytes, " + ctx).isLessThanOrEqualTo(bound);
+                assertThat(Math.max(wave1[1], wave2[1])).as("slowest /health/live or /metrics answer (ms), " + ctx)
+                        .isLessThan(PROBE_BOUND_MILLIS);
+                assertThat(Math.max(wave1[2], wave2[2])).as("slowest round trip of the reader (ms), " + ctx)
+                        .isLessThan(PROBE_BOUND_MILLIS);
 
-            // The flood leaves: accepting and readiness come back, a fresh client echoes.
-            for (SocketChannel ch : flood) {
-                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
-                ch.close();
+                // The flood leaves: accepting and readiness come back, a fresh client echoes.
+                for (SocketChannel ch : flood) {
+                    ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+                    ch.close();
+                }
+                flood.clear();
+                Await.value("ready again once the flood left, " + ctx, () -> AdminProbe.get(p.adminPort(),
+                        "/health/ready").body() + " with " + pending(p) + " B pending; " + activeIn(p) + "; log: "
+                        + p.stdout().subList(Math.max(0, p.stdout().size() - 4), p.stdout().size()),
+                        b -> b.startsWith("ready"),
+                        java.time.Duration.ofSeconds(30));
+                try (Socket fresh = Clients.connect(p.echoAddress())) {
+                    byte[] msg = Clients.randomBytes(256, 2);
+                    assertThat(Clients.roundTrip(fresh, msg)).isEqualTo(msg);
+                }
+                Await.until("pending echo bytes back to 0", () -> pending(p) == 0);
+                assertThat(p.stdout()).as("no direct memory ran out, nothing closed on error, at any time, " + ctx)
+                        .noneMatch(l -> l.contains("OutOfMemoryError") || l.contains("closed on error"));
+            } catch (AssertionError | IOException e) {
+                throw new AssertionError(e + "; server log: " + p.problems(12), e);
             }
-            flood.clear();
-            Await.value("ready again once the flood left, " + ctx, () -> AdminProbe.get(p.adminPort(),
-                    "/health/ready").body() + " with " + pending(p) + " B pending; " + activeIn(p) + "; log: "
-                    + p.stdout().subList(Math.max(0, p.stdout().size() - 4), p.stdout().size()),
-                    b -> b.startsWith("ready"),
-                    java.time.Duration.ofSeconds(30));
-            try (Socket fresh = Clients.connect(p.echoAddress())) {
-                byte[] msg = Clients.randomBytes(256, 2);
-                assertThat(Clients.roundTrip(fresh, msg)).isEqualTo(msg);
-            }
-            Await.until("pending echo bytes back to 0", () -> pending(p) == 0);
-            assertThat(p.stdout()).as("no direct memory ran out, nothing closed on error, at any time, " + ctx)
-                    .noneMatch(l -> l.contains("OutOfMemoryError") || l.contains("closed on error"));
         } finally {
             for (SocketChannel ch : flood) {
                 ch.close();

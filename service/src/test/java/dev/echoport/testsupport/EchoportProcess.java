@@ -149,6 +149,13 @@ public final class EchoportProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The last {@code n} WARN and ERROR lines (and exceptions) the process wrote: for failure messages. */
+    public List<String> problems(int n) {
+        List<String> lines = stdout.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")
+                || l.startsWith("java.") || l.startsWith("Caused by")).toList();
+        return lines.subList(Math.max(0, lines.size() - n), lines.size());
+    }
+
     public List<String> stdout() {
         return stdout;
     }
