@@ -19,15 +19,18 @@ import io.netty.util.UncheckedBooleanSupplier;
 public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator {
     /** The read size cap over the budget: small enough that a read per connection is cheap at any scale. */
     static final int PRESSURE_READ = 4096;
-    private static final int MESSAGES_PER_READ = 16;
 
     private final AdaptiveRecvByteBufAllocator sizes = new AdaptiveRecvByteBufAllocator();
     private final EchoMemoryBudget budget;
 
-    public PressureAwareReads(EchoMemoryBudget budget) {
+    /**
+     * @param messagesPerRead reads per batch: what Netty gives the transport's socket channels by default (16, and 1
+     *                        for oio, which gathers all that is available into one read), which a bare allocator
+     *                        would not
+     */
+    public PressureAwareReads(EchoMemoryBudget budget, int messagesPerRead) {
         this.budget = budget;
-        // What Netty gives a socket channel by default (its metadata's 16), which a bare allocator would not (1).
-        sizes.maxMessagesPerRead(MESSAGES_PER_READ);
+        sizes.maxMessagesPerRead(messagesPerRead);
         // Load the handle's class now: a connection's first read may come when the process is out of descriptors,
         // and loading a class from a directory needs one (the event loop would die of the NoClassDefFoundError).
         newHandle();

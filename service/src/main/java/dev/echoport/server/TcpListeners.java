@@ -81,7 +81,8 @@ final class TcpListeners {
                                 new AcceptAdmissionHandler(admission, pause, proxy::clientAtAccept));
                     }
                 })
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new PressureAwareReads(budget))
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new PressureAwareReads(budget,
+                        transport.isThreadPerConnection() ? 1 : 16))
                 .childOption(ChannelOption.TCP_NODELAY, so.tcpNoDelay())
                 .childOption(ChannelOption.SO_KEEPALIVE, so.keepAlive())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Read sizes follow Netty's adaptive guess, capped at 4 KiB while queued echo is over the budget. */
 class PressureAwareReadsTest {
     private final EchoMemoryBudget budget = new EchoMemoryBudget(1 << 20, 2 << 20, 64 * 1024);
-    private final PressureAwareReads reads = new PressureAwareReads(budget);
+    private final PressureAwareReads reads = new PressureAwareReads(budget, 16);
 
     @Test
     void reads_up_to_sixteen_times_a_batch_as_netty_does_for_sockets() {
