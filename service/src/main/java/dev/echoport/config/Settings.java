@@ -13,7 +13,14 @@ import java.util.Optional;
  */
 public record Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass,
                        Echo echo, Duration shutdownGracePeriod, Admin admin, Metrics metrics,
-                       ProtocolSettings protocols) {
+                       ProtocolSettings protocols, FaultSettings faults) {
+
+    /** Settings without injected faults. */
+    public Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass, Echo echo,
+                    Duration shutdownGracePeriod, Admin admin, Metrics metrics, ProtocolSettings protocols) {
+        this(server, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, protocols,
+                FaultSettings.off());
+    }
 
     /** Settings with PROXY protocol, TLS and UDP off. */
     public Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass, Echo echo,
@@ -42,10 +49,23 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
      * @param writeBufferHighWatermark queued echo bytes at which reading from the peer pauses
      * @param writeBufferLowWatermark  queued echo bytes at which reading resumes
      * @param idleTimeout              silent connections are closed after this; zero = never
+     * @param prefix                   "" = exact echo; else each line is answered as {@code <prefix> <line>}
+     * @param maxLineLength            prefix mode: a longer line (before its \n) closes the connection
      */
-    public record Echo(int writeBufferHighWatermark, int writeBufferLowWatermark, Duration idleTimeout) {
+    public record Echo(int writeBufferHighWatermark, int writeBufferLowWatermark, Duration idleTimeout,
+                       String prefix, int maxLineLength) {
+        /** Exact echo (no prefix), lines up to 64 KiB should a prefix be set later. */
+        public Echo(int writeBufferHighWatermark, int writeBufferLowWatermark, Duration idleTimeout) {
+            this(writeBufferHighWatermark, writeBufferLowWatermark, idleTimeout, "", 64 * 1024);
+        }
+
         public boolean idleTimeoutEnabled() {
             return !idleTimeout.isZero();
+        }
+
+        /** Whether replies are lines with a prefix (Istio tcp-echo's protocol) rather than the exact bytes. */
+        public boolean prefixMode() {
+            return !prefix.isEmpty();
         }
     }
 
@@ -64,30 +84,40 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
     }
 
     public Settings withServer(Server s) {
-        return new Settings(s, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, protocols);
+        return new Settings(s, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics,
+                protocols, faults);
     }
 
     public Settings withAdmission(AdmissionRules a) {
-        return new Settings(server, socket, a, policyClass, echo, shutdownGracePeriod, admin, metrics, protocols);
+        return new Settings(server, socket, a, policyClass, echo, shutdownGracePeriod, admin, metrics,
+                protocols, faults);
     }
 
     public Settings withEcho(Echo e) {
-        return new Settings(server, socket, admission, policyClass, e, shutdownGracePeriod, admin, metrics, protocols);
+        return new Settings(server, socket, admission, policyClass, e, shutdownGracePeriod, admin, metrics,
+                protocols, faults);
     }
 
     public Settings withAdmin(Admin a) {
-        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, a, metrics, protocols);
+        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, a, metrics,
+                protocols, faults);
     }
 
     public Settings withShutdownGracePeriod(Duration d) {
-        return new Settings(server, socket, admission, policyClass, echo, d, admin, metrics, protocols);
+        return new Settings(server, socket, admission, policyClass, echo, d, admin, metrics, protocols, faults);
     }
 
     public Settings withProtocols(ProtocolSettings p) {
-        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics, p);
+        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, admin,
+                metrics, p, faults);
+    }
+
+    public Settings withFaults(FaultSettings f) {
+        return new Settings(server, socket, admission, policyClass, echo, shutdownGracePeriod, admin, metrics,
+                protocols, f);
     }
 
     public Settings withPolicyClass(Optional<String> p) {
-        return new Settings(server, socket, admission, p, echo, shutdownGracePeriod, admin, metrics, protocols);
+        return new Settings(server, socket, admission, p, echo, shutdownGracePeriod, admin, metrics, protocols, faults);
     }
 }

@@ -51,6 +51,8 @@ class BadConfigurationMatrixTest {
             List.of("echo.write-buffer-high-watermark", "[]", "\"512B\"", "\"1TiB\"", "\"big\""),
             List.of("echo.write-buffer-low-watermark", "{ }", "\"128KiB\"", "\"-1\"", "\"small\""),
             List.of("echo.idle-timeout", "[]", "-1s", "2d", "\"a while\""),
+            List.of("echo.prefix", "{ a = 1 }", "[]", "\"" + "v".repeat(257) + "\"", "\"v1\\nv2\""),
+            List.of("echo.max-line-length", "[]", "0", "\"2GiB\"", "\"long\""),
             List.of("shutdown.grace-period", "{ }", "-1s", "11m", "\"later\""),
             List.of("admin.host", "{ a = 1 }", "\"\""),
             List.of("admin.port", "\"eighty\"", "70000", "-1"),
@@ -77,6 +79,18 @@ class BadConfigurationMatrixTest {
             List.of("udp.packets-per-second-per-source", "{ }", "0", "20000000", "\"fast\""),
             List.of("udp.burst", "[]", "0", "\"big\""),
             List.of("udp.max-sources", "{ }", "0", "\"all\""),
+            List.of("faults.latency", "[]", "-1ms", "11m", "\"slow\""),
+            List.of("faults.latency-jitter", "{ }", "-5ms", "\"wobbly\"", "10ms"), // 10ms > latency 0
+            List.of("faults.bandwidth", "[]", "-1", "\"2PiB\"", "\"fast\""),
+            List.of("faults.slice", "{ }", "-1", "\"32MiB\"", "\"thin\""),
+            List.of("faults.slice-delay", "[]", "-1ms", "2m", "\"later\"", "10ms"), // 10ms without a slice size
+            List.of("faults.close-after-bytes", "[]", "-1", "\"lots\""),
+            List.of("faults.reset-after-bytes", "{ }", "-1", "\"some\""),
+            List.of("faults.reset-after", "[]", "-1s", "2d", "\"soon\""),
+            List.of("faults.probability", "[]", "-0.1", "1.5", "\"often\""),
+            List.of("faults.udp-drop", "{ }", "2", "-1", "\"half\""),
+            // Checked together: FIN and RST after bytes at once.
+            List.of("faults", "{ close-after-bytes = 10, reset-after-bytes = 10 }"),
             List.of("no-such-key", "1"));
 
     @TempDir
