@@ -6,7 +6,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 
@@ -20,8 +19,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
  * first means a fast peer with large messages is never paused, only a slow one.
  *
  * <p><b>Counting.</b> Received bytes are counted per read; sent bytes and echo latency once per read batch, when the
- * batch has reached the socket: at once if the flush drained the queue, else when an empty marker write queued after
- * the batch completes (writes complete in order). Only bytes that reached the socket count as sent.
+ * batch has reached the socket ({@link EchoBatch}). Only bytes that reached the socket count as sent.
  *
  * <p><b>Half-close.</b> The channel allows half-closure: when the peer shuts its output down, everything still queued
  * is written, then the connection is closed.
@@ -31,14 +29,15 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 public final class EchoHandler extends ChannelInboundHandlerAdapter {
     private final EchoMetrics metrics;
     private final boolean blockingWrites;
+    private final EchoBatch batch;
     private VoidChannelPromise silentPromise;
-    private long batchBytes;
-    private long batchStartNanos;
+    private boolean inputShutdown;
 
     /** @param blockingWrites the transport writes with blocking calls (OIO): never flush mid-batch */
     public EchoHandler(EchoMetrics metrics, boolean blockingWrites) {
         this.metrics = metrics;
         this.blockingWrites = blockingWrites;
+        this.batch = new EchoBatch(metrics);
     }
 
     @Override
@@ -56,10 +55,7 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
             buf.release();
             return;
         }
-        if (batchBytes == 0) {
-            batchStartNanos = System.nanoTime();
-        }
-        batchBytes += n;
+        batch.add(n);
         metrics.bytesReceived(n);
         ctx.write(buf, silentPromise);
         if (!ctx.channel().isWritable()) {
@@ -78,14 +74,19 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        flushBatch(ctx);
+        batch.flush(ctx);
         ctx.fireChannelReadComplete();
     }
 
-    /** Reading stops in {@link #channelRead}; here it only resumes, once the queue is below the low watermark. */
+    /**
+     * Reading stops in {@link #channelRead}; here it only resumes, once the queue is below the low watermark, and
+     * never after the peer's half-close: there is nothing left to read, and Netty 4.2.18's epoll transport may by then
+     * have removed the socket from its epoll set (no interest left after EPOLLRDHUP with reading paused), so asking to
+     * read fails with "epoll_ctl(..) failed with error(-2)" and the connection would close as an error.
+     */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && !ctx.channel().config().isAutoRead()) {
+        if (ctx.channel().isWritable() && !ctx.channel().config().isAutoRead() && !inputShutdown) {
             ctx.channel().config().setAutoRead(true);
         }
         ctx.fireChannelWritabilityChanged();
@@ -94,37 +95,11 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            flushBatch(ctx);
+            inputShutdown = true;
+            batch.flush(ctx);
             // An empty write completes after every write queued before it: then all the echo is out.
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
         ctx.fireUserEventTriggered(evt);
-    }
-
-    private void flushBatch(ChannelHandlerContext ctx) {
-        if (batchBytes == 0) {
-            ctx.flush();
-            return;
-        }
-        long bytes = batchBytes;
-        long start = batchStartNanos;
-        batchBytes = 0;
-        ctx.flush();
-        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
-        if (out != null && out.totalPendingWriteBytes() == 0) { // the usual case: the socket took the whole batch
-            recordSent(bytes, start);
-            return;
-        }
-        // Some of it is still queued: an empty write completes after everything queued before it.
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (f.isSuccess()) {
-                recordSent(bytes, start);
-            }
-        });
-    }
-
-    private void recordSent(long bytes, long startNanos) {
-        metrics.bytesSent(bytes);
-        metrics.echoLatency(System.nanoTime() - startNanos);
     }
 }
