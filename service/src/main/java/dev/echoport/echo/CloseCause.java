@@ -11,7 +11,9 @@ public enum CloseCause {
     /** The server drained and closed it at the end of the grace period. */
     SHUTDOWN,
     /** An error on our side (or one we could not attribute to the peer). */
-    ERROR;
+    ERROR,
+    /** Prefix mode: the peer sent a line longer than echo.max-line-length. */
+    LINE_TOO_LONG;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -3,7 +3,7 @@ package dev.echoport.server;
 import dev.echoport.config.ProtocolSettings;
 import dev.echoport.config.Settings;
 import dev.echoport.echo.ConnectionLifecycleHandler;
-import dev.echoport.echo.EchoHandler;
+import dev.echoport.echo.EchoHandlers;
 import dev.echoport.echo.IdleTimeoutHandler;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.ProtocolMetrics;
@@ -30,6 +30,8 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
     private final ProtocolSettings.Tls tlsSettings;
     private final ProtocolMetrics protocolMetrics;
     private final HandshakeFailureLog handshakeFailureLog = new HandshakeFailureLog();
+    // testtarget-modes: the echo handler chosen by echo.prefix
+    private final EchoHandlers echoHandlers;
 
     EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites) {
         this(echo, metrics, blockingWrites, null, null, null, null);
@@ -49,6 +51,7 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         this.tls = tls;
         this.tlsSettings = tlsSettings;
         this.protocolMetrics = protocolMetrics;
+        this.echoHandlers = new EchoHandlers(echo, metrics, blockingWrites);
     }
 
     @Override
@@ -82,6 +85,6 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         if (echo.idleTimeoutEnabled()) {
             p.addLast(PipelineNames.IDLE_TIMEOUT, new IdleTimeoutHandler(echo.idleTimeout()));
         }
-        p.addLast(PipelineNames.ECHO, new EchoHandler(metrics, blockingWrites));
+        p.addLast(PipelineNames.ECHO, echoHandlers.newHandler()); // exact echo, or line echo with echo.prefix
     }
 }

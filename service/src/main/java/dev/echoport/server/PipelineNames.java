@@ -13,7 +13,7 @@ package dev.echoport.server;
  *   {@link #TLS_HANDSHAKE}   counts the handshake, logs a failure in one line (leaves after it)
  *   {@link #LIFECYCLE}     records lifetime and close cause, turns exceptions into one log line
  *   {@link #IDLE_TIMEOUT}  closes silent connections (only when echo.idle-timeout &gt; 0)
- *   {@link #ECHO}          writes back what it reads, with backpressure and half-close
+ *   {@link #ECHO}          writes back what it reads, with backpressure and half-close (with echo.prefix: line echo)
  * </pre>
  */
 public final class PipelineNames {

@@ -1,0 +1,26 @@
+package dev.echoport.echo;
+
+import dev.echoport.config.Settings;
+import dev.echoport.metrics.EchoMetrics;
+import io.netty.channel.ChannelHandler;
+
+/** Makes each connection's echo handler: exact echo, or line echo with a prefix when echo.prefix is set. */
+public final class EchoHandlers {
+    private final Settings.Echo echo;
+    private final EchoMetrics metrics;
+    private final boolean blockingWrites;
+    private final LineTooLongLog tooLongLog = new LineTooLongLog();
+
+    /** @param blockingWrites the transport writes with blocking calls (OIO) */
+    public EchoHandlers(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites) {
+        this.echo = echo;
+        this.metrics = metrics;
+        this.blockingWrites = blockingWrites;
+    }
+
+    public ChannelHandler newHandler() {
+        return echo.prefixMode()
+                ? new LineEchoHandler(metrics, blockingWrites, echo.prefix(), echo.maxLineLength(), tooLongLog)
+                : new EchoHandler(metrics, blockingWrites);
+    }
+}
