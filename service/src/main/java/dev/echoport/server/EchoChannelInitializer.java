@@ -5,6 +5,7 @@ import dev.echoport.config.Settings;
 import dev.echoport.echo.ConnectionLifecycleHandler;
 import dev.echoport.echo.EchoHandlers;
 import dev.echoport.echo.IdleTimeoutHandler;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.proxy.ProxyAdmissionHandler;
@@ -30,11 +31,12 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
     private final ProtocolSettings.Tls tlsSettings;
     private final ProtocolMetrics protocolMetrics;
     private final HandshakeFailureLog handshakeFailureLog = new HandshakeFailureLog();
-    // testtarget-modes: the echo handler chosen by echo.prefix
+    // testtarget-modes: faults in front of the echo handler, and the echo handler chosen by echo.prefix
+    private final FaultInjector faults;
     private final EchoHandlers echoHandlers;
 
-    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites) {
-        this(echo, metrics, blockingWrites, null, null, null, null);
+    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites, FaultInjector faults) {
+        this(echo, metrics, blockingWrites, null, null, null, null, faults);
     }
 
     /**
@@ -43,7 +45,7 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
      */
     EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites,
                            ProxyAdmissionHandler.Context proxy, ReloadingSslContext tls,
-                           ProtocolSettings.Tls tlsSettings, ProtocolMetrics protocolMetrics) {
+                           ProtocolSettings.Tls tlsSettings, ProtocolMetrics protocolMetrics, FaultInjector faults) {
         this.echo = echo;
         this.metrics = metrics;
         this.blockingWrites = blockingWrites;
@@ -51,6 +53,7 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         this.tls = tls;
         this.tlsSettings = tlsSettings;
         this.protocolMetrics = protocolMetrics;
+        this.faults = faults;
         this.echoHandlers = new EchoHandlers(echo, metrics, blockingWrites);
     }
 
@@ -85,6 +88,7 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         if (echo.idleTimeoutEnabled()) {
             p.addLast(PipelineNames.IDLE_TIMEOUT, new IdleTimeoutHandler(echo.idleTimeout()));
         }
+        faults.install(p, blockingWrites); // testtarget-modes: nothing unless faults are on for this connection
         p.addLast(PipelineNames.ECHO, echoHandlers.newHandler()); // exact echo, or line echo with echo.prefix
     }
 }

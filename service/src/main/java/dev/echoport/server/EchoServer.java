@@ -13,6 +13,7 @@ import dev.echoport.admission.RulesPolicy;
 import dev.echoport.config.Settings;
 import dev.echoport.echo.CloseCause;
 import dev.echoport.echo.ConnectionLifecycleHandler;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.admission.Decision;
 import dev.echoport.config.ProtocolSettings;
 import dev.echoport.metrics.EchoMetrics;
@@ -81,6 +82,7 @@ public final class EchoServer implements AutoCloseable {
     private Channel tlsListener;
     private Channel udpChannel;
     private EventLoopGroup udpGroup;
+    private final FaultInjector faults; // testtarget-modes
 
     /** A server with the built-in rules and, if {@code settings} names one, the configured policy class. */
     public EchoServer(Settings settings, MeterRegistry registry) {
@@ -99,6 +101,7 @@ public final class EchoServer implements AutoCloseable {
                 settings.echo().writeBufferHighWatermark());
         metrics.bindPendingEchoBytes(this::pendingEchoBytes);
         this.protocolMetrics = new ProtocolMetrics(registry);
+        this.faults = new FaultInjector(settings.faults(), registry, metrics); // testtarget-modes
     }
 
     /** Binds every listener. On failure everything opened so far is closed again before the exception leaves. */
@@ -169,7 +172,7 @@ public final class EchoServer implements AutoCloseable {
                         new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
                 .childHandler(new EchoChannelInitializer(echo, metrics, transport.isThreadPerConnection(),
                         proxy.enabled() ? proxyAdmission(proxy) : null, tls, settings.protocols().tls(),
-                        protocolMetrics));
+                        protocolMetrics, faults));
         if (so.reusePort()) {
             b.option(UnixChannelOption.SO_REUSEPORT, true);
         }
@@ -268,6 +271,11 @@ public final class EchoServer implements AutoCloseable {
 
     public ProtocolMetrics protocolMetrics() {
         return protocolMetrics;
+    }
+
+    /** The faults in force for new connections; {@link FaultInjector#update} on reload (testtarget-modes). */
+    public FaultInjector faults() {
+        return faults;
     }
 
     private AdmissionObserver admissionObserver() {

@@ -142,9 +142,9 @@ class SettingsTest {
         assertThat(d.faults()).isEqualTo(FaultSettings.off());
         assertThat(d.faults().active()).isEmpty();
 
-        Settings s = parse("echoport { echo { prefix = \"pod-7 v2\", max-line-length = 1KiB }, faults { latency = 200ms,"
-                + " latency-jitter = 50ms, bandwidth = 64KiB, slice = 100, slice-delay = 5ms, reset-after-bytes = 1MiB,"
-                + " reset-after = 30s, probability = 0.25, udp-drop = 0.1 } }");
+        Settings s = parse("echoport { echo { prefix = \"pod-7 v2\", max-line-length = 1KiB },"
+                + " faults { latency = 200ms, latency-jitter = 50ms, bandwidth = 64KiB, slice = 100, slice-delay = 5ms,"
+                + " reset-after-bytes = 1MiB, reset-after = 30s, probability = 0.25, udp-drop = 0.1 } }");
         assertThat(s.echo().prefix()).isEqualTo("pod-7 v2");
         assertThat(s.echo().maxLineLength()).isEqualTo(1024);
         assertThat(s.faults()).isEqualTo(new FaultSettings(Duration.ofMillis(200), Duration.ofMillis(50), 65536, 100,
