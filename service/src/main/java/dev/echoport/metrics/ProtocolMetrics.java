@@ -62,7 +62,9 @@ public final class ProtocolMetrics {
         /** Larger than udp.max-datagram-size. */
         TOO_LARGE,
         /** The socket could not take the reply. */
-        WRITE_FAILED;
+        WRITE_FAILED,
+        /** Dropped on purpose by faults.udp-drop. */
+        FAULT;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);

@@ -237,7 +237,7 @@ public final class EchoServer implements AutoCloseable {
         }
         // Its own single loop: one datagram socket is served by one thread on every transport (OIO included).
         udpGroup = transport.newEventLoopGroup(1, "echoport-udp");
-        UdpEchoHandler handler = new UdpEchoHandler(udp, rulesPolicy::rules, protocolMetrics);
+        UdpEchoHandler handler = new UdpEchoHandler(udp, rulesPolicy::rules, protocolMetrics, faults);
         protocolMetrics.bindUdp(handler::trackedSources);
         ChannelFuture bind = new Bootstrap()
                 .group(udpGroup)

@@ -3,6 +3,7 @@ package dev.echoport.udp;
 import dev.echoport.admission.AdmissionRules;
 import dev.echoport.admission.Cidr;
 import dev.echoport.config.ProtocolSettings;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.metrics.ProtocolMetrics.UdpDrop;
 import io.netty.channel.ChannelHandlerContext;
@@ -23,14 +24,18 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
     private final Supplier<AdmissionRules> rules;
     private final ProtocolMetrics metrics;
     private final SourceRateLimiter limiter;
+    private final FaultInjector faults;
     private volatile int trackedSources;
 
-    public UdpEchoHandler(ProtocolSettings.Udp udp, Supplier<AdmissionRules> rules, ProtocolMetrics metrics) {
+    /** @param faults decides whether a datagram that passed every check is dropped on purpose (faults.udp-drop) */
+    public UdpEchoHandler(ProtocolSettings.Udp udp, Supplier<AdmissionRules> rules, ProtocolMetrics metrics,
+                          FaultInjector faults) {
         super(false); // the buffer is reused for the reply; released here only when dropped
         this.udp = udp;
         this.rules = rules;
         this.metrics = metrics;
         this.limiter = new SourceRateLimiter(udp.packetsPerSecondPerSource(), udp.burst(), udp.maxSources());
+        this.faults = faults;
     }
 
     /** Source addresses whose rate is tracked now (read by the gauge from another thread). */
@@ -46,6 +51,7 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
         UdpDrop drop = size > udp.maxDatagramSize() ? UdpDrop.TOO_LARGE
                 : !admitted(sender) ? UdpDrop.DENIED
                 : !limiter.tryAcquire(sender.getAddress(), System.nanoTime()) ? UdpDrop.RATE_LIMITED
+                : faults.dropDatagram() ? UdpDrop.FAULT // testtarget-modes: after the real checks, like a lossy path
                 : null;
         trackedSources = limiter.size();
         if (drop != null) {
