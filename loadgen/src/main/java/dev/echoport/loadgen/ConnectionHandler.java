@@ -271,7 +271,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         resetSeen |= String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset");
-        if (!closingOurselves) {
+        // A write failing because the server closed the connection is the close's echo, not a cause of its own.
+        if (!closingOurselves && !(cause instanceof java.nio.channels.ClosedChannelException)) {
             session.noteError(ctx.channel().remoteAddress() + ": " + cause);
         }
         ctx.close();
