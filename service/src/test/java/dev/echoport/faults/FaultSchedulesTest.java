@@ -87,29 +87,51 @@ class FaultSchedulesTest {
     }
 
     @Test
-    void jitter_varies_each_delay_within_its_range_but_never_reorders() {
+    void jitter_draws_each_delay_within_latency_plus_or_minus_jitter() {
+        EmbeddedChannel ch = channel(new LatencyFaultHandler(Duration.ofMillis(100), Duration.ofMillis(50), false));
+        List<Long> delays = new ArrayList<>();
+        for (int i = 0; i < 200; i++) { // 200 ms apart: no write waits for the one before, each shows its own draw
+            ch.writeAndFlush(Unpooled.copyInt(i));
+            for (int ms = 1; ms <= 200; ms++) {
+                advance(ch, 1);
+                ByteBuf b = ch.readOutbound();
+                if (b != null) {
+                    assertThat(b.readInt()).isEqualTo(i);
+                    b.release();
+                    delays.add((long) ms);
+                }
+            }
+        }
+        assertThat(delays).hasSize(200).allSatisfy(d -> assertThat(d).as("100 ms ± 50 ms, rounded up to the"
+                + " millisecond it left in").isBetween(50L, 151L));
+        // Each side has probability 0.39 per draw: all 200 draws missing one side would happen once in 10^43 runs.
+        assertThat(delays).as("the jitter draws both shorter and longer delays")
+                .anySatisfy(d -> assertThat(d).isLessThan(90L)).anySatisfy(d -> assertThat(d).isGreaterThan(110L));
+        assertThat(ch.finish()).isFalse();
+    }
+
+    @Test
+    void jitter_never_lets_a_write_overtake_the_one_before() {
         EmbeddedChannel ch = channel(new LatencyFaultHandler(Duration.ofMillis(100), Duration.ofMillis(50), false));
         int messages = 200;
         List<Integer> order = new ArrayList<>();
         List<Long> delays = new ArrayList<>();
         for (int now = 0; order.size() < messages && now < 2000; now++) {
             if (now < messages) {
-                ch.writeAndFlush(Unpooled.copyInt(now)); // message i is written at millisecond i
+                ch.writeAndFlush(Unpooled.copyInt(now)); // one a millisecond: draws overlap
             }
             advance(ch, 1);
             for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
                 int i = b.readInt();
                 b.release();
                 order.add(i);
-                delays.add((long) now + 1 - i); // it left at the end of this millisecond
+                delays.add((long) now + 1 - i);
             }
         }
         assertThat(order).as("every message, in the order written").hasSize(messages)
                 .isSortedAccordingTo(Integer::compare);
-        assertThat(delays).as("100 ms ± 50 ms, rounded up to the millisecond it left in")
+        assertThat(delays).as("never before its own draw's earliest (50 ms), never after the latest (150 ms)")
                 .allSatisfy(d -> assertThat(d).isBetween(50L, 151L));
-        assertThat(delays).as("the jitter draws both shorter and longer delays")
-                .anySatisfy(d -> assertThat(d).isLessThan(90L)).anySatisfy(d -> assertThat(d).isGreaterThan(110L));
         assertThat(ch.finish()).isFalse();
     }
 
