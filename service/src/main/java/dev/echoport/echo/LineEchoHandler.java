@@ -18,9 +18,9 @@ import java.nio.charset.StandardCharsets;
  * is answered as {@code <prefix> <line>}; every byte of the line comes back unchanged.
  *
  * <p><b>Streaming.</b> The prefix is written when a line's first byte arrives and the line's bytes follow as they
- * arrive, so a line is never buffered, a last line without {@code \n} is answered before the half-close completes, and
- * the memory bound is exact echo's. A line with more than {@code max-line-length} bytes before its {@code \n} ends the
- * connection (cause {@code line_too_long}) once that many of its bytes are echoed.
+ * arrive, so a line is never buffered and a last line without {@code \n} is answered before the half-close completes.
+ * A line with more than {@code max-line-length} bytes before its {@code \n} ends the connection (cause
+ * {@code line_too_long}) once that many of its bytes are echoed.
  *
  * <p><b>Bounded memory.</b> Replies are written in chunks of at most {@link #CHUNK} bytes. A prefix per line makes the
  * reply larger than the request (a read of empty lines grows by the prefix length per byte), so writability is checked
