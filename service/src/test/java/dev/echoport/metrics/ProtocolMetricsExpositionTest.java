@@ -57,7 +57,7 @@ class ProtocolMetricsExpositionTest {
             assertThat(x.samples("echoport_tls_handshake_failures_total")).extracting(s -> s.labels().get("reason"))
                     .containsExactlyInAnyOrder("not_tls", "certificate", "protocol", "timeout", "closed");
             assertThat(x.samples("echoport_udp_datagrams_dropped_total")).extracting(s -> s.labels().get("reason"))
-                    .containsExactlyInAnyOrder("denied", "rate_limited", "too_large", "write_failed");
+                    .containsExactlyInAnyOrder("denied", "rate_limited", "too_large", "write_failed", "fault");
         }
     }
 }
