@@ -127,6 +127,7 @@ public final class Echoport implements AutoCloseable {
         if (!next.protocols().equals(settings.protocols())) {
             ignored.add("proxy-protocol, tls or udp settings");
         }
+        server.faults().update(next.faults()); // testtarget-modes: faults apply to new connections
         AdmissionRules before = server.rules();
         server.updateRules(next.admission());
         log.info("reloaded admission rules: {} (was: {}){}", describeLimits(server.rules()), describeLimits(before),

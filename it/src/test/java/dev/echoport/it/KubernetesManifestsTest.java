@@ -9,6 +9,7 @@ import dev.echoport.config.SettingsLoader;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -48,7 +49,8 @@ class KubernetesManifestsTest {
     private static final Path DOCKERFILE = K8S.resolveSibling("docker").resolve("Dockerfile");
 
     @ParameterizedTest(name = "kubectl kustomize k8s/{0}")
-    @ValueSource(strings = {"", "base", "overlays/example"})
+    @ValueSource(strings = {"", "base", "overlays/example", "overlays/v1", "overlays/v2", "overlays/ipv6",
+            "overlays/dual-stack"})
     void everyRenderedObjectIsAValidApiObjectAndKeepsTheServiceInvariants(String dir) throws Exception {
         List<HasMetadata> objects = StrictKubernetesTypes.parseAll(render(K8S.resolve(dir)));
 
@@ -132,6 +134,81 @@ class KubernetesManifestsTest {
         assertThat(hpa.getSpec().getScaleTargetRef().getKind()).isEqualTo("Deployment");
         assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(deployment.getMetadata().getName());
         assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2);
+    }
+
+    /** Each of the v1/v2 pair answers with its own version: the prefix is the pod's version label (downward API). */
+    @ParameterizedTest(name = "kubectl kustomize k8s/overlays/{0}")
+    @ValueSource(strings = {"v1", "v2"})
+    void aVersionOverlayPrefixesEveryReplyWithItsVersionLabel(String version) throws Exception {
+        List<HasMetadata> objects = StrictKubernetesTypes.parseAll(render(K8S.resolve("overlays/" + version)));
+        Deployment deployment = only(objects, Deployment.class);
+        assertThat(deployment.getMetadata().getName()).isEqualTo("echoport-" + version);
+        Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+        assertThat(podLabels).containsEntry("version", version);
+        assertThat(deployment.getSpec().getSelector().getMatchLabels()).containsEntry("version", version);
+        EnvVar prefix = env(deployment, "ECHOPORT_PREFIX");
+        String field = prefix.getValueFrom().getFieldRef().getFieldPath();
+        assertThat(field).isEqualTo("metadata.labels['version']");
+        // What the kubelet puts into the variable is a valid echo.prefix for the service.
+        Settings settings = SettingsLoader.fromConfig(ConfigFactory.parseString(
+                        only(objects, ConfigMap.class).getData().get("echoport.conf"))
+                .withFallback(ConfigFactory.parseMap(Map.of("echoport.echo.prefix", podLabels.get("version"))))
+                .withFallback(SettingsLoader.defaults()).resolve());
+        assertThat(settings.echo().prefix()).isEqualTo(version);
+        assertThat(only(objects, ServiceMonitor.class).getSpec().getSelector().getMatchLabels())
+                .containsEntry("version", version);
+    }
+
+    /** ../split: both versions behind one Service whose selector picks the pods of each, and nothing collides. */
+    @Test
+    void theSplitOverlayServesBothVersionsBehindOneService() throws Exception {
+        List<HasMetadata> objects = StrictKubernetesTypes.parseAll(render(K8S.resolve("overlays/split")));
+        assertThat(objects).extracting(o -> o.getKind() + "/" + o.getMetadata().getName()).doesNotHaveDuplicates();
+        List<Deployment> deployments = objects.stream().filter(Deployment.class::isInstance)
+                .map(Deployment.class::cast).toList();
+        assertThat(deployments).extracting(d -> d.getSpec().getTemplate().getMetadata().getLabels().get("version"))
+                .containsExactlyInAnyOrder("v1", "v2");
+        Service shared = objects.stream().filter(Service.class::isInstance).map(Service.class::cast)
+                .filter(svc -> svc.getMetadata().getName().equals("echoport")).findFirst().orElseThrow();
+        assertThat(shared.getSpec().getSelector()).isNotEmpty().doesNotContainKey("version");
+        for (Deployment d : deployments) {
+            assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+                    .as("pods of %s selected by the shared Service", d.getMetadata().getName())
+                    .containsAllEntriesOf(shared.getSpec().getSelector());
+            assertThat(d.getMetadata().getNamespace()).isEqualTo("echoport");
+        }
+        assertThat(objects).filteredOn(o -> o.getKind().equals("Namespace")).hasSize(1);
+    }
+
+    /** IPv6-only and dual-stack: the Service's IP families, and echoport listening on "::" for echo and probes. */
+    @ParameterizedTest(name = "kubectl kustomize k8s/overlays/{0}")
+    @ValueSource(strings = {"ipv6", "dual-stack"})
+    void ipFamilyOverlaysSetTheServiceFamiliesAndListenOnAllAddresses(String overlay) throws Exception {
+        List<HasMetadata> objects = StrictKubernetesTypes.parseAll(render(K8S.resolve("overlays/" + overlay)));
+        Service service = only(objects, Service.class);
+        if (overlay.equals("ipv6")) {
+            assertThat(service.getSpec().getIpFamilyPolicy()).isEqualTo("SingleStack");
+            assertThat(service.getSpec().getIpFamilies()).containsExactly("IPv6");
+        } else {
+            assertThat(service.getSpec().getIpFamilyPolicy()).isEqualTo("RequireDualStack");
+            assertThat(service.getSpec().getIpFamilies()).containsExactly("IPv4", "IPv6");
+        }
+        Deployment deployment = only(objects, Deployment.class);
+        assertThat(env(deployment, "ECHOPORT_HOST").getValue()).isEqualTo("::");
+        assertThat(env(deployment, "ECHOPORT_ADMIN_HOST").getValue()).isEqualTo("::");
+        // The environment wins over the ConfigMap's hosts, and the service accepts the result.
+        Settings settings = SettingsLoader.fromConfig(ConfigFactory.parseMap(Map.of("echoport.host", "::",
+                        "echoport.admin.host", "::"))
+                .withFallback(ConfigFactory.parseString(only(objects, ConfigMap.class).getData().get("echoport.conf")))
+                .withFallback(SettingsLoader.defaults()).resolve());
+        assertThat(settings.server().host()).isEqualTo("::");
+        assertThat(settings.admin().host()).isEqualTo("::");
+    }
+
+    private static EnvVar env(Deployment deployment, String name) {
+        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " not set on " + deployment.getMetadata().getName()));
     }
 
     @Test

@@ -11,24 +11,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: sends its own pattern (pipelined in closed loop, on a schedule in open loop), verifies every
- * echoed byte against it, and records each message's round trip when its last byte is back.
+ * echoed byte against it ({@link EchoStream}), records each message's round trip when its last byte is back, and,
+ * if the server ends the connection, how (FIN or RST) and after how many echo bytes.
  *
  * <p>Runs entirely on the channel's event loop; the session talks to it only through tasks on that loop.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final LoadSession session;
     private final LoopStats stats;
-    private final EchoPattern pattern;
+    private final EchoStream stream;
     private final int size;
     private final boolean openLoop;
     private final InFlight inFlight;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private ChannelHandlerContext ctx;
-    private int txPos;
-    private int rxPos;
-    private int rxInMessage;
-    private boolean rxCorrupt;
     private boolean admitted;
+    /** Echo bytes received on this connection, and whether it ended with a reset: what the client saw of its end. */
+    private long receivedHere;
+    private boolean resetSeen;
     private boolean started;
     private boolean stopping;
     private boolean pinging;
@@ -42,12 +42,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     ConnectionHandler(LoadSession session, LoopStats stats, EchoPattern pattern, long index) {
         this.session = session;
         this.stats = stats;
-        this.pattern = pattern;
         this.size = session.options().messageSize();
+        this.stream = new EchoStream(pattern, size, session.options().expectPrefix(), index);
         this.openLoop = session.options().openLoop();
         this.inFlight = new InFlight(openLoop ? 16 : session.options().pipeline());
-        this.txPos = EchoPattern.startOffset(index);
-        this.rxPos = txPos;
     }
 
     /** Completes when this connection has nothing more in flight after {@link #stop()}, or has closed. */
@@ -169,13 +167,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void send(long stampNanos, boolean measured) {
         inFlight.add(stampNanos, measured);
-        int remaining = size;
-        while (remaining > 0) {
-            int n = Math.min(remaining, EchoPattern.PERIOD);
-            ctx.write(pattern.slice(txPos, n), ctx.voidPromise());
-            txPos = EchoPattern.advance(txPos, n);
-            remaining -= n;
-        }
+        stream.writeMessage(ctx);
         stats.bytesSent += size;
         if (measured) {
             stats.measuredBytesSent += size;
@@ -206,18 +198,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             admitted = true;
-            int n = Math.min(Math.min(buf.readableBytes(), size - rxInMessage), EchoPattern.PERIOD);
-            if (!rxCorrupt && !pattern.matches(buf, buf.readerIndex(), rxPos, n)) {
-                rxCorrupt = true;
-            }
-            buf.skipBytes(n);
-            rxPos = EchoPattern.advance(rxPos, n);
-            rxInMessage += n;
+            int n = stream.check(buf);
+            receivedHere += n;
             stats.bytesReceived += n;
             if (inFlight.oldestMeasured()) {
                 stats.measuredBytesReceived += n;
             }
-            if (rxInMessage == size) {
+            if (stream.replyComplete()) {
                 messageComplete();
             }
         }
@@ -228,10 +215,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         long sentAt = inFlight.oldestTime();
         boolean measured = inFlight.oldestMeasured();
         inFlight.removeOldest();
-        rxInMessage = 0;
         stats.allRoundTrips++;
-        if (rxCorrupt) {
-            rxCorrupt = false;
+        if (stream.takeCorrupt()) {
             stats.mismatches++;
             session.noteError("echo mismatch on " + ctx.channel().localAddress() + " -> "
                     + ctx.channel().remoteAddress());
@@ -273,7 +258,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             tick = null;
         }
         if (!closingOurselves) {
-            session.died(admitted, ctx.channel().remoteAddress());
+            session.died(admitted, resetSeen, receivedHere, ctx.channel().remoteAddress());
         }
         if (pinging) {
             pinging = false;
@@ -285,7 +270,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!closingOurselves) {
+        resetSeen |= String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset");
+        // A write failing because the server closed the connection is the close's echo, not a cause of its own.
+        if (!closingOurselves && !(cause instanceof java.nio.channels.ClosedChannelException)) {
             session.noteError(ctx.channel().remoteAddress() + ": " + cause);
         }
         ctx.close();

@@ -22,8 +22,23 @@ final class EchoPattern implements AutoCloseable {
     private final ByteBuf unreleasable;
 
     EchoPattern(long seed) {
+        this(seed, false);
+    }
+
+    /**
+     * @param lineSafe no {@code \n} in the sequence (each becomes 0x0B), so that any slice of it can be the body of
+     *                 one line: what prefix mode needs, where a line ends at the first {@code \n}
+     */
+    EchoPattern(long seed, boolean lineSafe) {
         byte[] period = new byte[PERIOD];
         new SplittableRandom(seed).nextBytes(period);
+        if (lineSafe) {
+            for (int i = 0; i < period.length; i++) {
+                if (period[i] == '\n') {
+                    period[i] = 0x0B;
+                }
+            }
+        }
         doubled = Unpooled.directBuffer(2 * PERIOD, 2 * PERIOD);
         doubled.writeBytes(period).writeBytes(period);
         unreleasable = Unpooled.unreleasableBuffer(doubled);

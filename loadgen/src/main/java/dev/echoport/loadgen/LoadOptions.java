@@ -19,10 +19,20 @@ import java.util.Objects;
  *                      0 = closed loop
  * @param transport     the client's own transport: "auto", "nio", "epoll", "io_uring", "oio"
  * @param threads       client event-loop threads; 0 = min(connections, available cores) (oio: one per connection)
+ * @param expectPrefix  "" = exact echo; else every message is a line ({@code messageSize - 1} bytes and a \n) and
+ *                      its reply must be exactly this followed by the line (echoport's echo.prefix, Istio tcp-echo)
  */
 public record LoadOptions(String host, int port, int connections, int messageSize, int pipeline,
         Duration duration, long totalMessages, Duration warmup, int connectRate, int targetRate,
-        String transport, int threads) {
+        String transport, int threads, String expectPrefix) {
+
+    /** Options for exact echo (no expected prefix). */
+    public LoadOptions(String host, int port, int connections, int messageSize, int pipeline, Duration duration,
+                       long totalMessages, Duration warmup, int connectRate, int targetRate, String transport,
+                       int threads) {
+        this(host, port, connections, messageSize, pipeline, duration, totalMessages, warmup, connectRate, targetRate,
+                transport, threads, "");
+    }
 
     /** Largest message accepted: bounded so one message can never exhaust the client's memory. */
     public static final int MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
@@ -32,6 +42,7 @@ public record LoadOptions(String host, int port, int connections, int messageSiz
         Objects.requireNonNull(duration, "duration");
         Objects.requireNonNull(warmup, "warmup");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(expectPrefix, "expectPrefix");
     }
 
     /** 1 connection, 512 B messages, pipeline 1, 10 s, no warm-up, as fast as possible, closed loop, auto transport. */
@@ -58,6 +69,7 @@ public record LoadOptions(String host, int port, int connections, int messageSiz
         require(targetRate >= 0, "--rate must be >= 0, was " + targetRate);
         require(threads >= 0, "--threads must be >= 0, was " + threads);
         require(!transport.isBlank(), "--transport must not be empty");
+        require(expectPrefix.indexOf('\n') < 0, "--expect-prefix must not contain a line break");
         return this;
     }
 
@@ -74,61 +86,66 @@ public record LoadOptions(String host, int port, int connections, int messageSiz
 
     public LoadOptions withHost(String h) {
         return new LoadOptions(h, port, connections, messageSize, pipeline, duration, totalMessages, warmup,
-                connectRate, targetRate, transport, threads);
+                connectRate, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withPort(int p) {
         return new LoadOptions(host, p, connections, messageSize, pipeline, duration, totalMessages, warmup,
-                connectRate, targetRate, transport, threads);
+                connectRate, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withConnections(int n) {
         return new LoadOptions(host, port, n, messageSize, pipeline, duration, totalMessages, warmup,
-                connectRate, targetRate, transport, threads);
+                connectRate, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withMessageSize(int n) {
         return new LoadOptions(host, port, connections, n, pipeline, duration, totalMessages, warmup,
-                connectRate, targetRate, transport, threads);
+                connectRate, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withPipeline(int n) {
         return new LoadOptions(host, port, connections, messageSize, n, duration, totalMessages, warmup,
-                connectRate, targetRate, transport, threads);
+                connectRate, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withDuration(Duration d) {
         return new LoadOptions(host, port, connections, messageSize, pipeline, d, totalMessages, warmup,
-                connectRate, targetRate, transport, threads);
+                connectRate, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withTotalMessages(long n) {
         return new LoadOptions(host, port, connections, messageSize, pipeline, duration, n, warmup,
-                connectRate, targetRate, transport, threads);
+                connectRate, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withWarmup(Duration d) {
         return new LoadOptions(host, port, connections, messageSize, pipeline, duration, totalMessages, d,
-                connectRate, targetRate, transport, threads);
+                connectRate, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withConnectRate(int r) {
         return new LoadOptions(host, port, connections, messageSize, pipeline, duration, totalMessages, warmup,
-                r, targetRate, transport, threads);
+                r, targetRate, transport, threads, expectPrefix);
     }
 
     public LoadOptions withTargetRate(int r) {
         return new LoadOptions(host, port, connections, messageSize, pipeline, duration, totalMessages, warmup,
-                connectRate, r, transport, threads);
+                connectRate, r, transport, threads, expectPrefix);
     }
 
     public LoadOptions withTransport(String t) {
         return new LoadOptions(host, port, connections, messageSize, pipeline, duration, totalMessages, warmup,
-                connectRate, targetRate, t, threads);
+                connectRate, targetRate, t, threads, expectPrefix);
+    }
+
+    public LoadOptions withExpectPrefix(String p) {
+        return new LoadOptions(host, port, connections, messageSize, pipeline, duration, totalMessages, warmup,
+                connectRate, targetRate, transport, threads, p);
     }
 
     public LoadOptions withThreads(int n) {
         return new LoadOptions(host, port, connections, messageSize, pipeline, duration, totalMessages, warmup,
-                connectRate, targetRate, transport, n);
+                connectRate, targetRate, transport, n, expectPrefix);
     }
 }

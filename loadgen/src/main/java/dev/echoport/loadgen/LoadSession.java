@@ -68,6 +68,7 @@ public final class LoadSession implements AutoCloseable {
     private final AtomicLong connectErrors = new AtomicLong();
     private final AtomicLong refusedAfterConnect = new AtomicLong();
     private final AtomicLong resets = new AtomicLong();
+    private final ServerEnds.Collector serverEnds = new ServerEnds.Collector();
     private final AtomicInteger alive = new AtomicInteger();
     private final AtomicReference<String> firstError = new AtomicReference<>();
     private final CountDownLatch allDead = new CountDownLatch(1);
@@ -90,7 +91,7 @@ public final class LoadSession implements AutoCloseable {
         this.transport = ClientTransport.resolve(options.transport());
         this.threads = ClientTransport.threads(transport, options);
         this.remaining = options.totalMessages() > 0 ? new AtomicLong(options.totalMessages()) : null;
-        this.pattern = new EchoPattern(0x5eed_ec40L);
+        this.pattern = new EchoPattern(0x5eed_ec40L, !options.expectPrefix().isEmpty());
         this.group = transport.newEventLoopGroup(threads, "loadgen");
     }
 
@@ -298,7 +299,7 @@ public final class LoadSession implements AutoCloseable {
         long refused = refusedAfterConnect.get();
         LoadReport report = new LoadReport(connectsSucceeded.get() - refused, connectErrors.get() + refused,
                 resets.get(), mism, rt, sent, received, seconds, rt / seconds, mSent / 1e6 / seconds,
-                mReceived / 1e6 / seconds, lat, saturated);
+                mReceived / 1e6 / seconds, lat, saturated, serverEnds.snapshot());
         return new RunDetails(report, transport.configName(), threads, busiest, tickLagP99 / 1000, stalled, drained,
                 firstError.get());
     }
@@ -364,10 +365,16 @@ public final class LoadSession implements AutoCloseable {
         return Claim.MEASURED;
     }
 
-    void died(boolean admitted, SocketAddress peer) {
+    /**
+     * @param reset       the connection ended with a reset (else EOF)
+     * @param bytesBefore echo bytes the connection had received when it ended
+     */
+    void died(boolean admitted, boolean reset, long bytesBefore, SocketAddress peer) {
         if (admitted) {
             resets.incrementAndGet();
-            noteError("connection to " + peer + " closed by the server during the run");
+            serverEnds.ended(reset, bytesBefore);
+            noteError("connection to " + peer + (reset ? " reset" : " closed") + " by the server during the run,"
+                    + " after " + bytesBefore + " echo bytes");
         } else {
             refusedAfterConnect.incrementAndGet();
             noteError("connection to " + peer + " closed by the server before its first echo (refused)");

@@ -82,8 +82,18 @@ final class ConfigReader {
         return java.util.OptionalLong.of(v);
     }
 
-    /** A number within [min, max]. */
-    double numberIn(String path, double min, double max) {
+    /** A size in bytes beyond int range ("4GiB") within [min, max]. */
+    long longBytesIn(String path, long min, long max) {
+        String rule = "a size from " + min + " to " + max + " bytes (e.g. 64KiB)";
+        long v = read(path, rule, () -> config.getBytes(path));
+        if (v < min || v > max) {
+            throw error(path, "expected " + rule);
+        }
+        return v;
+    }
+
+    /** A number within [min, max], such as a share 0.25. */
+    double doubleIn(String path, double min, double max) {
         String rule = "a number from " + min + " to " + max;
         double v = read(path, rule, () -> config.getDouble(path));
         if (!(v >= min && v <= max)) {

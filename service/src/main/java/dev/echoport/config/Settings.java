@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public record Settings(Server server, Socket socket, AdmissionRules admission, Optional<String> policyClass,
                        Echo echo, Overload overload, Duration shutdownGracePeriod, Admin admin, Metrics metrics,
-                       ProtocolSettings protocols) {
+                       ProtocolSettings protocols, FaultSettings faults) {
 
     /**
      * @param host      address to listen on
@@ -46,10 +46,23 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
      * @param writeBufferHighWatermark queued echo bytes at which reading from the peer pauses
      * @param writeBufferLowWatermark  queued echo bytes at which reading resumes
      * @param idleTimeout              silent connections are closed after this; zero = never
+     * @param prefix                   "" = exact echo; else each line is answered as {@code <prefix> <line>}
+     * @param maxLineLength            prefix mode: a longer line (before its \n) closes the connection
      */
-    public record Echo(int writeBufferHighWatermark, int writeBufferLowWatermark, Duration idleTimeout) {
+    public record Echo(int writeBufferHighWatermark, int writeBufferLowWatermark, Duration idleTimeout,
+                       String prefix, int maxLineLength) {
+        /** Exact echo (no prefix), lines up to 64 KiB should a prefix be set later. */
+        public Echo(int writeBufferHighWatermark, int writeBufferLowWatermark, Duration idleTimeout) {
+            this(writeBufferHighWatermark, writeBufferLowWatermark, idleTimeout, "", 64 * 1024);
+        }
+
         public boolean idleTimeoutEnabled() {
             return !idleTimeout.isZero();
+        }
+
+        /** Whether replies are lines with a prefix (Istio tcp-echo's protocol) rather than the exact bytes. */
+        public boolean prefixMode() {
+            return !prefix.isEmpty();
         }
     }
 
@@ -98,7 +111,7 @@ public record Settings(Server server, Socket socket, AdmissionRules admission, O
 
     public Settings withAdmin(Admin a) {
         return new Settings(server, socket, admission, policyClass, echo, overload, shutdownGracePeriod, a, metrics,
-                protocols);
+                protocols, faults);
     }
 
 }

@@ -36,6 +36,7 @@ public final class SettingsLoader {
     private static final String PREFIX = ROOT + ".";
     private static final String COMMON_TAGS = "metrics.common-tags";
     private static final Pattern TAG_KEY = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+    private static final int MAX_PREFIX_BYTES = 256;
 
     private SettingsLoader() {
     }
@@ -142,7 +143,8 @@ public final class SettingsLoader {
                     "must be below echoport.echo.write-buffer-high-watermark (" + high + ")");
         }
         Settings.Echo echo = new Settings.Echo(high, low,
-                r.durationIn("echo.idle-timeout", Duration.ZERO, Duration.ofDays(1)));
+                r.durationIn("echo.idle-timeout", Duration.ZERO, Duration.ofDays(1)), prefix(r),
+                r.bytesIn("echo.max-line-length", 1, 1L << 30));
 
         Settings.Overload overload = overload(r);
         Duration grace = r.durationIn("shutdown.grace-period", Duration.ZERO, Duration.ofMinutes(10));
@@ -157,7 +159,21 @@ public final class SettingsLoader {
                 r.durationIn("admin.idle-timeout", Duration.ofMillis(100), Duration.ofHours(1)));
 
         return new Settings(server, socket, admission, policyClass, echo, overload, grace, admin,
-                new Settings.Metrics(commonTags(r)), ProtocolSettingsReader.read(r, server, adminPort, openFiles));
+                new Settings.Metrics(commonTags(r)), ProtocolSettingsReader.read(r, server, adminPort, openFiles),
+                FaultSettingsReader.read(r));
+    }
+
+    /**
+     * The reply prefix of line mode: what a pod name or label gives (up to 253 characters), as UTF-8. A line break in
+     * it would make one reply look like two lines to the client, so it is refused.
+     */
+    private static String prefix(ConfigReader r) {
+        String prefix = r.string("echo.prefix");
+        if (prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PREFIX_BYTES
+                || prefix.indexOf('\n') >= 0 || prefix.indexOf('\r') >= 0) {
+            throw r.error("echo.prefix", "expected at most " + MAX_PREFIX_BYTES + " bytes (UTF-8) without line breaks");
+        }
+        return prefix;
     }
 
     /**
@@ -222,7 +238,7 @@ public final class SettingsLoader {
     private static Settings.Overload overload(ConfigReader r) {
         long budget = r.bytesOrAuto("overload.echo-memory-budget", 64 * 1024, 1L << 40)
                 .orElseGet(SettingsLoader::autoEchoMemoryBudget);
-        return new Settings.Overload(budget, r.numberIn("overload.stop-accepting-at", 1.0, 10.0));
+        return new Settings.Overload(budget, r.doubleIn("overload.stop-accepting-at", 1.0, 10.0));
     }
 
     /**

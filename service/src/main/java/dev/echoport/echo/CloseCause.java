@@ -11,7 +11,11 @@ public enum CloseCause {
     /** The server drained and closed it at the end of the grace period. */
     SHUTDOWN,
     /** An error on our side (or one we could not attribute to the peer). */
-    ERROR;
+    ERROR,
+    /** Prefix mode: the peer sent a line longer than echo.max-line-length. */
+    LINE_TOO_LONG,
+    /** Ended on purpose by an injected fault (close-after-bytes, reset-after-bytes, reset-after). */
+    FAULT;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

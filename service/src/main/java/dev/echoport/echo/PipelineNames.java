@@ -18,7 +18,13 @@ package dev.echoport.echo;
  *   {@link #TLS_HANDSHAKE}   counts the handshake, logs a failure in one line; stays to count a refused renegotiation
  *   {@link #LIFECYCLE}       records lifetime and close cause, turns exceptions into one log line
  *   {@link #IDLE_TIMEOUT}    closes silent connections (only when echo.idle-timeout &gt; 0)
- *   {@link #ECHO}            writes back what it reads, with backpressure and half-close
+ *   {@link #FAULT_RESET_AFTER}       faults (only when configured, for the connections that get them, see
+ *   {@link #FAULT_END_AFTER_BYTES}   FaultInjector): RST after a time; FIN/RST after N echoed bytes (nearest the
+ *   {@link #FAULT_BANDWIDTH}         socket); echo bytes per second; chunks with pauses; every echo held back
+ *   {@link #FAULT_SLICE}
+ *   {@link #FAULT_LATENCY}
+ *   {@link #ECHO}            writes back what it reads, with backpressure and half-close (with echo.prefix: line
+ *                            echo)
  * </pre>
  */
 public final class PipelineNames {
@@ -32,6 +38,11 @@ public final class PipelineNames {
     public static final String PROXY_ADMISSION = "proxy-admission";
     public static final String TLS = "tls";
     public static final String TLS_HANDSHAKE = "tls-handshake";
+    public static final String FAULT_RESET_AFTER = "fault-reset-after";
+    public static final String FAULT_END_AFTER_BYTES = "fault-end-after-bytes";
+    public static final String FAULT_BANDWIDTH = "fault-bandwidth";
+    public static final String FAULT_SLICE = "fault-slice";
+    public static final String FAULT_LATENCY = "fault-latency";
 
     private PipelineNames() {
     }

@@ -76,7 +76,9 @@ public final class ProtocolMetrics {
         /** The socket's reply queue is at its bound even after a flush: the reply is dropped, never queued. */
         SOCKET_FULL,
         /** A source a reply could loop with or flood: port 0, below 1024, our own, another answering service's. */
-        UNSAFE_SOURCE;
+        UNSAFE_SOURCE,
+        /** Dropped on purpose by faults.udp-drop. */
+        FAULT;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);

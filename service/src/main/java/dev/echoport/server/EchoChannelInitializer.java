@@ -3,11 +3,11 @@ package dev.echoport.server;
 import dev.echoport.admission.Admission;
 import dev.echoport.config.Settings;
 import dev.echoport.echo.ConnectionLifecycleHandler;
-import dev.echoport.echo.EchoHandler;
+import dev.echoport.echo.EchoHandlers;
 import dev.echoport.echo.IdleTimeoutHandler;
 import dev.echoport.echo.PipelineNames;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.EchoMetrics;
-import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.proxy.ProxyProtocol;
 import dev.echoport.tls.TlsTermination;
 import io.netty.channel.Channel;
@@ -17,27 +17,31 @@ import io.netty.channel.ChannelPipeline;
 /**
  * Assembles the pipeline of every admitted connection, in the order {@link PipelineNames} documents: the PROXY
  * protocol handlers when it is on (they add the rest once the client is admitted), then TLS on the TLS listener, then
- * the lifecycle, idle timeout and echo handlers. Shared by a listener's connections; holds no per-connection state.
+ * the lifecycle, idle timeout, faults (only for connections that get them) and the echo handler (exact, or line echo
+ * with a prefix). Shared by a listener's connections; holds no per-connection state.
  */
 final class EchoChannelInitializer extends ChannelInitializer<Channel> {
     private final Settings.Echo echo;
     private final EchoMetrics metrics;
-    private final EchoMemoryBudget budget;
     private final boolean blockingWrites;
     private final ProxyProtocol proxy;
     private final Admission admission;
     private final TlsTermination tls;
+    private final FaultInjector faults;
+    private final EchoHandlers echoHandlers;
 
     /** @param tls TLS at the start of each connection, or {@code null} for the plain listener */
-    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, EchoMemoryBudget budget, boolean blockingWrites,
-                           ProxyProtocol proxy, Admission admission, TlsTermination tls) {
+    EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, EchoHandlers echoHandlers,
+                           boolean blockingWrites, ProxyProtocol proxy, Admission admission, TlsTermination tls,
+                           FaultInjector faults) {
         this.echo = echo;
         this.metrics = metrics;
-        this.budget = budget;
+        this.echoHandlers = echoHandlers;
         this.blockingWrites = blockingWrites;
         this.proxy = proxy;
         this.admission = admission;
         this.tls = tls;
+        this.faults = faults;
     }
 
     @Override
@@ -58,6 +62,7 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         if (echo.idleTimeoutEnabled()) {
             p.addLast(PipelineNames.IDLE_TIMEOUT, new IdleTimeoutHandler(echo.idleTimeout()));
         }
-        p.addLast(PipelineNames.ECHO, new EchoHandler(metrics, blockingWrites, budget));
+        faults.install(p, blockingWrites); // nothing unless faults are on for this connection
+        p.addLast(PipelineNames.ECHO, echoHandlers.newHandler());
     }
 }

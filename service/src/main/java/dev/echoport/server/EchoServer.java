@@ -8,6 +8,7 @@ import dev.echoport.config.ProtocolSettings;
 import dev.echoport.config.Settings;
 import dev.echoport.echo.CloseCause;
 import dev.echoport.echo.ConnectionLifecycleHandler;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.OverloadMetrics;
 import dev.echoport.overload.EchoMemoryBudget;
@@ -51,6 +52,7 @@ public final class EchoServer implements AutoCloseable {
     private final ProxyProtocol proxy;
     private final Admission admission;
     private final EchoMemoryBudget budget;
+    private final FaultInjector faults;
     private final List<Channel> listeners = new ArrayList<>();
     private EventLoopGroup acceptGroup;
     private EventLoopGroup ioGroup;
@@ -87,6 +89,7 @@ public final class EchoServer implements AutoCloseable {
                 : "queued echo bytes at the stop-accepting mark ({} bytes): not accepting until they drain",
                 budget.accepting() ? budget.budget() : budget.stopAcceptingMark()));
         new OverloadMetrics(registry, budget);
+        this.faults = new FaultInjector(settings.faults(), registry, metrics);
         metrics.bindServer(admission.counts(), settings.server().transport(), admission::rules,
                 settings.echo().writeBufferHighWatermark());
         metrics.bindPendingEchoBytes(admission.openConnections());
@@ -107,7 +110,7 @@ public final class EchoServer implements AutoCloseable {
         }
         try {
             TcpListeners tcp = new TcpListeners(settings, acceptGroup, ioGroup, admission, proxy, budget,
-                    metrics);
+                    faults, metrics);
             for (int configured : s.ports()) {
                 int port = configured;
                 for (int i = 0; i < s.listeners(); i++) {
@@ -124,7 +127,7 @@ public final class EchoServer implements AutoCloseable {
             }
             if (p.udp().enabled()) {
                 udp = UdpEchoListener.bind(transport, s.host(), settings.socket().reuseAddress(), p.udp(),
-                        admission::rules, protocolMetrics);
+                        admission::rules, protocolMetrics, faults);
             }
         } catch (RuntimeException e) {
             state = ServerState.ACCEPTING; // let close() run its full course
@@ -245,6 +248,11 @@ public final class EchoServer implements AutoCloseable {
     public String readiness() {
         return state == ServerState.ACCEPTING && !budget.accepting() ? "overloaded"
                 : state.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The faults in force for new connections ({@link FaultInjector#update} on reload). */
+    public FaultInjector faults() {
+        return faults;
     }
 
     /** The process-wide budget for queued echo bytes. */

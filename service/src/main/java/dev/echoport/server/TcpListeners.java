@@ -3,7 +3,9 @@ package dev.echoport.server;
 import dev.echoport.admission.AcceptAdmissionHandler;
 import dev.echoport.admission.Admission;
 import dev.echoport.config.Settings;
+import dev.echoport.echo.EchoHandlers;
 import dev.echoport.echo.PipelineNames;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.overload.PressureAwareReads;
@@ -36,10 +38,11 @@ final class TcpListeners {
     private final Admission admission;
     private final ProxyProtocol proxy;
     private final EchoMemoryBudget budget;
+    private final FaultInjector faults;
     private final EchoMetrics metrics;
 
     TcpListeners(Settings settings, EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Admission admission,
-                 ProxyProtocol proxy, EchoMemoryBudget budget, EchoMetrics metrics) {
+                 ProxyProtocol proxy, EchoMemoryBudget budget, FaultInjector faults, EchoMetrics metrics) {
         this.settings = settings;
         this.transport = settings.server().transport().active();
         this.acceptGroup = acceptGroup;
@@ -47,6 +50,7 @@ final class TcpListeners {
         this.admission = admission;
         this.proxy = proxy;
         this.budget = budget;
+        this.faults = faults;
         this.metrics = metrics;
     }
 
@@ -88,8 +92,9 @@ final class TcpListeners {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
-                .childHandler(new EchoChannelInitializer(echo, metrics, budget, transport.isThreadPerConnection(),
-                        proxy, admission, tls));
+                .childHandler(new EchoChannelInitializer(echo, metrics,
+                        new EchoHandlers(echo, metrics, transport.isThreadPerConnection(), budget),
+                        transport.isThreadPerConnection(), proxy, admission, tls, faults));
         if (so.reusePort()) {
             b.option(UnixChannelOption.SO_REUSEPORT, true);
         }

@@ -4,6 +4,7 @@ import dev.echoport.admission.Addresses;
 import dev.echoport.admission.AdmissionRules;
 import dev.echoport.admission.Cidr;
 import dev.echoport.config.ProtocolSettings;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.metrics.ProtocolMetrics.UdpDrop;
 import io.netty.channel.Channel;
@@ -36,8 +37,11 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
     private final SourceRateLimiter sources;
     private final ReplyBudget budget;
     private int ownPort = -1;
+    private final FaultInjector faults;
 
-    public UdpEchoHandler(ProtocolSettings.Udp udp, Supplier<AdmissionRules> rules, ProtocolMetrics metrics) {
+    /** @param faults decides whether a datagram that passed every check is dropped on purpose (faults.udp-drop) */
+    public UdpEchoHandler(ProtocolSettings.Udp udp, Supplier<AdmissionRules> rules, ProtocolMetrics metrics,
+                          FaultInjector faults) {
         super(false); // the buffer is reused for the reply; released here only when dropped
         this.udp = udp;
         this.rules = rules;
@@ -47,6 +51,7 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
                 new SecureRandom(), now);
         this.budget = new ReplyBudget(udp.maxRepliesPerSecond(), udp.maxReplyBytesPerSecond(), udp.maxDatagramSize(),
                 now);
+        this.faults = faults;
     }
 
     /** Sources answered within the last minute (buckets used); read by the gauge from another thread. */
@@ -76,6 +81,8 @@ public final class UdpEchoHandler extends SimpleChannelInboundHandler<DatagramPa
             drop = UdpDrop.DENIED;
         } else if (UnsafeSources.refused(sender, ownPort)) {
             drop = UdpDrop.UNSAFE_SOURCE;
+        } else if (faults.dropDatagram()) {
+            drop = UdpDrop.FAULT; // on purpose (faults.udp-drop), before any budget is spent, like a lossy path
         } else if (!sources.allows(bucket = sources.bucketOf(Addresses.canonical(sender.getAddress())), now)) {
             // canonical: on a dual-stack socket IPv4 sources arrive IPv4-mapped, and would all share one IPv6 /64
             drop = UdpDrop.RATE_LIMITED;

@@ -2,6 +2,7 @@ package dev.echoport.udp;
 
 import dev.echoport.admission.AdmissionRules;
 import dev.echoport.config.ProtocolSettings;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.transport.BindFailedException;
 import dev.echoport.transport.Transport;
@@ -39,9 +40,9 @@ public final class UdpEchoListener implements AutoCloseable {
     /** Binds {@code host}:{@code udp.port()}; on failure its thread is released before the exception leaves. */
     public static UdpEchoListener bind(Transport transport, String host, boolean reuseAddress,
                                        ProtocolSettings.Udp udp, Supplier<AdmissionRules> rules,
-                                       ProtocolMetrics metrics) {
+                                       ProtocolMetrics metrics, FaultInjector faults) {
         EventLoopGroup group = transport.newEventLoopGroup(1, "echoport-udp");
-        UdpEchoHandler handler = new UdpEchoHandler(udp, rules, metrics);
+        UdpEchoHandler handler = new UdpEchoHandler(udp, rules, metrics, faults);
         ChannelFuture bind = new Bootstrap()
                 .group(group)
                 .channel(transport.datagramChannelClass())

@@ -132,6 +132,14 @@ class SettingsTest {
             echoport.udp.speed = 5                         | echoport.udp.speed: unknown key (known keys at echoport.udp: burst, enabled, max-datagram-size, max-replies-per-second, max-reply-bytes-per-second, max-sources, packets-per-second-per-source, port)
             echoport.max-connections = 5                   | echoport.max-connections: unknown key (known keys at echoport: admin, admission, echo
             echoport.admission.max-conections = 5          | echoport.admission.max-conections: unknown key (known keys at echoport.admission: allow, defer-timeout, deny, max-connections, max-connections-per-ip, over-limit, policy-class, reject-action)
+            echoport.echo.prefix = "v1\\nv2"                | echoport.echo.prefix = "v1\\nv2": expected at most 256 bytes (UTF-8) without line breaks
+            echoport.echo.max-line-length = 0              | echoport.echo.max-line-length = 0: expected a size from 1 to 1073741824 bytes
+            echoport.faults.latency = 1h                   | echoport.faults.latency = "1h": expected a duration from 0s to 10m
+            echoport.faults { latency = 10ms, latency-jitter = 20ms } | echoport.faults.latency-jitter = "20ms": must not exceed echoport.faults.latency (10ms)
+            echoport.faults.slice-delay = 5ms              | echoport.faults.slice-delay = "5ms": needs echoport.faults.slice > 0
+            echoport.faults { close-after-bytes = 1, reset-after-bytes = 2 } | echoport.faults.reset-after-bytes = 2: cannot be combined with echoport.faults.close-after-bytes (1)
+            echoport.faults.probability = 1.5              | echoport.faults.probability = 1.5: expected a number from 0.0 to 1.0
+            echoport.faults.udp-drop = half                | echoport.faults.udp-drop = "half": expected a number from 0.0 to 1.0
             echoport = 5                                   | echoport: missing or not an object
             """)
     void every_bad_value_is_one_line_naming_the_key(String hocon, String expectedStart) {
@@ -141,6 +149,26 @@ class SettingsTest {
                     assertThat(e.getMessage()).startsWith(expectedStart.strip());
                     assertThat(e.getMessage()).doesNotContain("\n");
                 });
+    }
+
+    @Test
+    void prefix_mode_and_faults_are_off_by_default_and_parse_when_set() {
+        Settings d = parse("");
+        assertThat(d.echo().prefixMode()).isFalse();
+        assertThat(d.echo().maxLineLength()).isEqualTo(64 * 1024);
+        assertThat(d.faults()).isEqualTo(FaultSettings.off());
+        assertThat(d.faults().active()).isEmpty();
+
+        Settings s = parse("echoport { echo { prefix = \"pod-7 v2\", max-line-length = 1KiB },"
+                + " faults { latency = 200ms, latency-jitter = 50ms, bandwidth = 64KiB, slice = 100, slice-delay = 5ms,"
+                + " reset-after-bytes = 1MiB, reset-after = 30s, probability = 0.25, udp-drop = 0.1 } }");
+        assertThat(s.echo().prefix()).isEqualTo("pod-7 v2");
+        assertThat(s.echo().maxLineLength()).isEqualTo(1024);
+        assertThat(s.faults()).isEqualTo(new FaultSettings(Duration.ofMillis(200), Duration.ofMillis(50), 65536, 100,
+                Duration.ofMillis(5), 0, 1 << 20, Duration.ofSeconds(30), 0.25, 0.1));
+        assertThat(s.faults().describe()).isEqualTo("latency 200ms ± 50ms, bandwidth 65536 B/s, slice 100 B every 5ms,"
+                + " reset-after-bytes 1048576 B, reset-after 30000ms, udp-drop 10% of datagrams"
+                + " (for 25% of new connections)");
     }
 
     @Test

@@ -66,7 +66,7 @@ class ProtocolMetricsExpositionTest {
                     .containsExactlyInAnyOrder("success", "failure");
             assertThat(x.samples("echoport_udp_datagrams_dropped_total")).extracting(s -> s.labels().get("reason"))
                     .containsExactlyInAnyOrder("denied", "rate_limited", "too_large", "write_failed", "global_budget",
-                            "socket_full", "unsafe_source");
+                            "socket_full", "unsafe_source", "fault");
         }
     }
 }

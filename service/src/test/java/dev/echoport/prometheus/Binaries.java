@@ -68,9 +68,18 @@ final class Binaries {
 
     /** Runs {@code command} in {@code dir} and waits for it (60 s at most, then it is killed and the test fails). */
     static Run run(Path dir, List<String> command) throws IOException, InterruptedException {
+        return run(dir, command, null);
+    }
+
+    /** {@link #run(Path, List)} with {@code stdin} (a file, or null for none) as the command's standard input. */
+    static Run run(Path dir, List<String> command, Path stdin) throws IOException, InterruptedException {
         Path out = Files.createTempFile("echoport-cmd", ".log");
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
+        ProcessBuilder b = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        if (stdin != null) {
+            b.redirectInput(stdin.toFile());
+        }
+        Process p = b.start();
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 fail(String.join(" ", command) + " did not finish within 60 s; output:\n"

@@ -122,7 +122,8 @@ class RealPrometheusTest {
             Thread.sleep(200); // polling an external process
         } while (System.nanoTime() < deadline);
         assertThat(rules).extracting(r -> r.path("name").asText()).containsExactlyInAnyOrder("EchoportDown",
-                "EchoportAtConnectionLimit", "EchoportRejectionRateHigh", "EchoportEventLoopBacklog");
+                "EchoportAtConnectionLimit", "EchoportRejectionRateHigh", "EchoportEventLoopBacklog",
+                "EchoportFaultsInjected");
         for (JsonNode r : rules) {
             assertThat(r.path("health").asText()).as("health of rule %s: %s", r.path("name"), r.path("lastError"))
                     .isEqualTo("ok");

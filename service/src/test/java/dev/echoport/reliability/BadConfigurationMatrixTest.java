@@ -53,6 +53,8 @@ class BadConfigurationMatrixTest {
             List.of("echo.idle-timeout", "[]", "-1s", "2d", "\"a while\""),
             List.of("overload.echo-memory-budget", "[]", "\"lots\"", "\"1KiB\"", "-1"),
             List.of("overload.stop-accepting-at", "\"1.5x\"", "0.5", "11", "[]"),
+            List.of("echo.prefix", "{ a = 1 }", "[]", "\"" + "v".repeat(257) + "\"", "\"v1\\nv2\""),
+            List.of("echo.max-line-length", "[]", "0", "\"2GiB\"", "\"long\""),
             List.of("shutdown.grace-period", "{ }", "-1s", "11m", "\"later\""),
             List.of("admin.host", "{ a = 1 }", "\"\""),
             List.of("admin.port", "\"eighty\"", "70000", "-1"),
@@ -86,6 +88,18 @@ class BadConfigurationMatrixTest {
             List.of("udp.max-sources", "{ }", "0", "\"all\""),
             List.of("udp.max-replies-per-second", "[]", "-1", "20000000", "\"plenty\""),
             List.of("udp.max-reply-bytes-per-second", "{ }", "\"-1\"", "\"2GiB\"", "\"a lot\""),
+            List.of("faults.latency", "[]", "-1ms", "11m", "\"slow\""),
+            List.of("faults.latency-jitter", "{ }", "-5ms", "\"wobbly\"", "10ms"), // 10ms > latency 0
+            List.of("faults.bandwidth", "[]", "-1", "\"2PiB\"", "\"fast\""),
+            List.of("faults.slice", "{ }", "-1", "\"32MiB\"", "\"thin\""),
+            List.of("faults.slice-delay", "[]", "-1ms", "2m", "\"later\"", "10ms"), // 10ms without a slice size
+            List.of("faults.close-after-bytes", "[]", "-1", "\"lots\""),
+            List.of("faults.reset-after-bytes", "{ }", "-1", "\"some\""),
+            List.of("faults.reset-after", "[]", "-1s", "2d", "\"soon\""),
+            List.of("faults.probability", "[]", "-0.1", "1.5", "\"often\""),
+            List.of("faults.udp-drop", "{ }", "2", "-1", "\"half\""),
+            // Checked together: FIN and RST after bytes at once.
+            List.of("faults", "{ close-after-bytes = 10, reset-after-bytes = 10 }"),
             List.of("no-such-key", "1"));
 
     @TempDir

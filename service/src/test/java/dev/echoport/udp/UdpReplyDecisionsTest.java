@@ -2,7 +2,9 @@ package dev.echoport.udp;
 
 import dev.echoport.admission.AdmissionRules;
 import dev.echoport.admission.Cidr;
+import dev.echoport.config.FaultSettings;
 import dev.echoport.config.ProtocolSettings;
+import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.ProtocolMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -26,6 +28,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reason, in the documented order; budgets spent only on replies written; the reply queue bounded.
  */
 class UdpReplyDecisionsTest {
+    private static final FaultInjector NO_FAULTS = new FaultInjector(FaultSettings.off(),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+            new dev.echoport.metrics.EchoMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+
     private static final InetSocketAddress SERVER = new InetSocketAddress("192.0.2.100", 7007);
     private final MeterRegistry registry = new SimpleMeterRegistry();
     private final ProtocolMetrics metrics = new ProtocolMetrics(registry);
@@ -121,8 +127,7 @@ class UdpReplyDecisionsTest {
                 // the socket takes nothing
             }
         };
-        ch = new EmbeddedChannel(stuck, new UdpEchoHandler(udp(65507, 1, 5, 0, 0), AdmissionRules::unlimited,
-                metrics));
+        ch = new EmbeddedChannel(stuck, new UdpEchoHandler(udp(65507, 1, 5, 0, 0), AdmissionRules::unlimited, metrics, NO_FAULTS));
         metrics.bindUdp(() -> 0);
         ch.config().setWriteBufferWaterMark(UdpEchoListener.REPLY_QUEUE);
         for (int i = 0; i < 10; i++) {
@@ -145,7 +150,7 @@ class UdpReplyDecisionsTest {
     }
 
     private EmbeddedChannel channel(ProtocolSettings.Udp udp, AdmissionRules rules) {
-        EmbeddedChannel c = new EmbeddedChannel(new UdpEchoHandler(udp, () -> rules, metrics));
+        EmbeddedChannel c = new EmbeddedChannel(new UdpEchoHandler(udp, () -> rules, metrics, NO_FAULTS));
         metrics.bindUdp(() -> 0);
         return c;
     }

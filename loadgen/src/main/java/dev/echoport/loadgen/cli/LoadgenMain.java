@@ -40,6 +40,7 @@ import java.util.concurrent.Callable;
             "  loadgen --port 7007 -c 100 --rate 20000 -d 30s      (open loop)",
             "  loadgen --port 7443 --tls --tls-ca ca.crt -c 10     (TLS echo)",
             "  loadgen --port 7007 --udp -c 4 -s 512 -d 10s        (UDP echo)",
+            "  loadgen --port 7007 --expect-prefix \"v1 \" -c 10     (prefix mode: echo.prefix = v1)",
             "  loadgen bench [--quick]                             (writes docs/benchmarks.md and .png)"})
 public final class LoadgenMain implements Callable<Integer> {
     @Option(names = {"-H", "--host"}, defaultValue = "127.0.0.1", description = "Server host. Default: ${DEFAULT-VALUE}.")
@@ -104,6 +105,12 @@ public final class LoadgenMain implements Callable<Integer> {
             + " one datagram in flight each, --size 8..65507; a datagram not echoed within 1 s counts as lost.")
     boolean udp;
 
+    @Option(names = "--expect-prefix", paramLabel = "TEXT", defaultValue = "",
+            description = "Prefix mode (echoport's echo.prefix, Istio tcp-echo): send every message as a line"
+                    + " (--size - 1 bytes and a \\n) and verify that each reply is exactly TEXT followed by that"
+                    + " line, e.g. --expect-prefix \"v1 \" against echo.prefix = v1. The reply counts as the round trip.")
+    String expectPrefix;
+
     @Option(names = "--json", description = "Print the report as one JSON object on stdout (no progress line).")
     boolean json;
 
@@ -158,10 +165,13 @@ public final class LoadgenMain implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         LoadOptions options = new LoadOptions(host, port, connections, size, pipeline, duration, messages, warmup,
-                connectRate, rate, transport, threads).validate();
+                connectRate, rate, transport, threads, expectPrefix).validate();
         if (udp) {
             if (tlsOn) {
                 throw new IllegalArgumentException("--udp and --tls cannot be combined");
+            }
+            if (!expectPrefix.isEmpty()) {
+                throw new IllegalArgumentException("--expect-prefix is for TCP (prefix mode has no UDP form)");
             }
             dev.echoport.loadgen.UdpLoad.Result r = dev.echoport.loadgen.UdpLoad.run(options);
             out.print(json ? r.toJson() + System.lineSeparator() : r.toText());

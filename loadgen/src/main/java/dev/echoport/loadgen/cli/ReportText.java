@@ -3,6 +3,7 @@ package dev.echoport.loadgen.cli;
 import dev.echoport.loadgen.LoadOptions;
 import dev.echoport.loadgen.LoadReport;
 import dev.echoport.loadgen.RunDetails;
+import dev.echoport.loadgen.ServerEnds;
 
 import java.util.Locale;
 
@@ -14,13 +15,27 @@ final class ReportText {
     static String format(LoadOptions o, RunDetails d) {
         LoadReport r = d.report();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "loadgen %s:%d, %d connection%s x %d B, %s, client %s x %s%n",
+        sb.append(String.format(Locale.ROOT, "loadgen %s:%d, %d connection%s x %d B%s, %s, client %s x %s%n",
                 o.host(), o.port(), o.connections(), o.connections() == 1 ? "" : "s", o.messageSize(),
+                o.expectPrefix().isEmpty() ? "" : " lines, replies expected as \"" + o.expectPrefix() + "<line>\"",
                 o.openLoop() ? "open loop at " + o.targetRate() + " round trips/s"
                         : "closed loop, pipeline " + o.pipeline(),
                 d.transport(), d.threads() == 0 ? "a thread per connection" : d.threads() + " threads"));
         sb.append(String.format(Locale.ROOT, "connections  opened %d, refused %d, reset %d%n",
                 r.connectionsOpened(), r.connectFailures(), r.resets()));
+        ServerEnds ends = r.serverEnds();
+        if (ends.total() > 0) {
+            sb.append("ended        by the server:");
+            if (ends.byFin() > 0) {
+                sb.append(String.format(Locale.ROOT, " %d by FIN after %s", ends.byFin(),
+                        ends.bytesBeforeFin().toText()));
+            }
+            if (ends.byRst() > 0) {
+                sb.append(String.format(Locale.ROOT, "%s %d by RST after %s", ends.byFin() > 0 ? "," : "",
+                        ends.byRst(), ends.bytesBeforeRst().toText()));
+            }
+            sb.append(" of echo\n");
+        }
         sb.append(String.format(Locale.ROOT, "verified     %,d round trips measured, %,d B sent, %,d B received,"
                         + " %d mismatch%s%s%n", r.roundTrips(), r.totalBytesSent(), r.totalBytesReceived(),
                 r.mismatches(), r.mismatches() == 1 ? "" : "es",

@@ -1,0 +1,30 @@
+package dev.echoport.echo;
+
+import dev.echoport.config.Settings;
+import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.overload.EchoMemoryBudget;
+import io.netty.channel.ChannelHandler;
+
+/** Makes each connection's echo handler: exact echo, or line echo with a prefix when echo.prefix is set. */
+public final class EchoHandlers {
+    private final Settings.Echo echo;
+    private final EchoMetrics metrics;
+    private final boolean blockingWrites;
+    private final EchoMemoryBudget budget;
+    private final LineTooLongLog tooLongLog = new LineTooLongLog();
+
+    /** @param blockingWrites the transport writes with blocking calls (OIO) */
+    public EchoHandlers(Settings.Echo echo, EchoMetrics metrics, boolean blockingWrites, EchoMemoryBudget budget) {
+        this.echo = echo;
+        this.metrics = metrics;
+        this.blockingWrites = blockingWrites;
+        this.budget = budget;
+    }
+
+    public ChannelHandler newHandler() {
+        return echo.prefixMode()
+                ? new LineEchoHandler(metrics, blockingWrites, echo.prefix(), echo.maxLineLength(), tooLongLog,
+                        budget)
+                : new EchoHandler(metrics, blockingWrites, budget);
+    }
+}
