@@ -98,7 +98,10 @@ public final class Echoport implements AutoCloseable {
         return rules;
     }
 
-    /** Re-reads the config file, without opening the certificate files; anything but the rules needs a restart. */
+    /**
+     * Re-reads the config file, without opening the certificate files: the admission rules and the faults apply;
+     * anything else needs a restart, and the log line says so.
+     */
     private boolean reloadSettings() {
         Settings next;
         try {
@@ -117,6 +120,9 @@ public final class Echoport implements AutoCloseable {
         }
         if (!next.echo().equals(settings.echo())) {
             ignored.add("echo");
+        }
+        if (!next.overload().equals(settings.overload())) {
+            ignored.add("overload");
         }
         if (!next.admin().equals(settings.admin())) {
             ignored.add("admin");

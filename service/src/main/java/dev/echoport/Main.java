@@ -24,7 +24,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  *
  * Exit status: 0 after a clean stop (SIGTERM or SIGINT drains first), 2 for bad arguments, bad settings or a port
  * that cannot be bound (one line on stderr naming the key), 1 for anything unexpected. SIGHUP reloads the admission
- * rules from the config file.
+ * rules and the faults from the config file, and the TLS certificate and key files.
  */
 public final class Main {
     static final int EXIT_OK = 0;
@@ -38,7 +38,8 @@ public final class Main {
               --config FILE    HOCON settings layered over the defaults (also -Dconfig.file=FILE)
               --check-config   validate the settings, print them, exit 0 (or 2 with the problem)
               healthcheck      exit 0 if URL answers 200 (default http://127.0.0.1:$ECHOPORT_ADMIN_PORT/health/live)
-            Signals: TERM/INT drain and exit 0; HUP reloads admission rules from the config file.""";
+            Signals: TERM/INT drain and exit 0; HUP reloads the admission rules and faults from the config
+            file, and the TLS certificate and key files (other settings need a restart).""";
 
     private Main() {
     }

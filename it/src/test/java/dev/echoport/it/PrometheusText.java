@@ -45,9 +45,12 @@ final class PrometheusText {
         return new PrometheusText(samples);
     }
 
-    /** The value of the sample with this name whose labels include all of {@code labels}; fails if absent. */
+    /**
+     * The sum of the samples with this name whose labels include all of {@code labels}, as PromQL's {@code sum} over
+     * the labels not given (every port of a port-labelled counter, every reason if no reason is given); fails if none.
+     */
     double value(String name, Map<String, String> labels) {
-        return find(name, labels).map(Sample::value).orElseThrow(
+        return sum(name, labels).orElseThrow(
                 () -> new AssertionError("no sample " + name + labels + " in the scrape"));
     }
 
@@ -57,13 +60,21 @@ final class PrometheusText {
 
     /** Like {@link #value} but 0 when the series does not exist yet (a counter never incremented). */
     double valueOrZero(String name, Map<String, String> labels) {
-        return find(name, labels).map(Sample::value).orElse(0.0);
+        return sum(name, labels).orElse(0.0);
     }
 
     /** The labels of the first sample with this name. */
     Map<String, String> labels(String name) {
         return find(name, Map.of()).map(Sample::labels).orElseThrow(
                 () -> new AssertionError("no sample " + name + " in the scrape"));
+    }
+
+    private Optional<Double> sum(String name, Map<String, String> labels) {
+        List<Sample> matching = samples.stream()
+                .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
+                .toList();
+        return matching.isEmpty() ? Optional.empty()
+                : Optional.of(matching.stream().mapToDouble(Sample::value).sum());
     }
 
     private Optional<Sample> find(String name, Map<String, String> labels) {

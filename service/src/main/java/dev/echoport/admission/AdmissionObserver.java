@@ -2,9 +2,11 @@ package dev.echoport.admission;
 
 /** Told about every admission decision, as it happens; implemented by the metrics. */
 public interface AdmissionObserver {
-    void accepted();
+    /** Admitted on the listener of local port {@code port}. */
+    void accepted(int port);
 
-    void rejected(RejectReason reason);
+    /** Refused on the listener of local port {@code port}. */
+    void rejected(int port, RejectReason reason);
 
     void deferred();
 }

@@ -18,10 +18,12 @@ import dev.echoport.transport.TransportUnavailableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -211,7 +213,7 @@ public final class SettingsLoader {
         if (ports.isEmpty() || ports.size() > MAX_PORTS) {
             throw r.error("port", "expected 1 to " + MAX_PORTS + " ports");
         }
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        Set<Integer> seen = new HashSet<>();
         for (int p : ports) {
             if (p != 0 && !seen.add(p)) {
                 throw r.error("port", "port " + p + " is listed twice");

@@ -1,6 +1,7 @@
 package dev.echoport.echo;
 
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.metrics.PortMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -13,11 +14,13 @@ import io.netty.channel.ChannelOutboundBuffer;
  */
 final class EchoBatch {
     private final EchoMetrics metrics;
+    private final PortMetrics port;
     private long bytes;
     private long startNanos;
 
-    EchoBatch(EchoMetrics metrics) {
+    EchoBatch(EchoMetrics metrics, PortMetrics port) {
         this.metrics = metrics;
+        this.port = port;
     }
 
     /** Adds bytes written for echo; the first of a batch starts its latency clock. */
@@ -64,7 +67,7 @@ final class EchoBatch {
     }
 
     private void record(long sent, long startNanos) {
-        metrics.bytesSent(sent);
+        port.bytesSent(sent);
         metrics.echoLatency(System.nanoTime() - startNanos);
     }
 }

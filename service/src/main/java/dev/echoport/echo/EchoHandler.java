@@ -2,6 +2,7 @@ package dev.echoport.echo;
 
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.EchoMetrics.PauseReason;
+import dev.echoport.metrics.PortMetrics;
 import dev.echoport.overload.EchoMemoryBudget;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -34,6 +35,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
  */
 public final class EchoHandler extends ChannelInboundHandlerAdapter {
     private final EchoMetrics metrics;
+    private final PortMetrics port;
     private final boolean blockingWrites;
     private final EchoBatch batch;
     private final ConnectionBudget budget;
@@ -41,11 +43,15 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
     private Runnable drained;
     private boolean inputShutdown;
 
-    /** @param blockingWrites the transport writes with blocking calls (OIO): never flush mid-batch */
-    public EchoHandler(EchoMetrics metrics, boolean blockingWrites, EchoMemoryBudget budget) {
+    /**
+     * @param port           the meters of the port the connection came in on
+     * @param blockingWrites the transport writes with blocking calls (OIO): never flush mid-batch
+     */
+    public EchoHandler(EchoMetrics metrics, PortMetrics port, boolean blockingWrites, EchoMemoryBudget budget) {
         this.metrics = metrics;
+        this.port = port;
         this.blockingWrites = blockingWrites;
-        this.batch = new EchoBatch(metrics);
+        this.batch = new EchoBatch(metrics, port);
         this.budget = new ConnectionBudget(budget, metrics);
     }
 
@@ -66,7 +72,7 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         batch.add(n);
-        metrics.bytesReceived(n);
+        port.bytesReceived(n);
         ctx.write(buf, silentPromise);
         if (!ctx.channel().isWritable()) {
             // Past the high watermark. Non-blocking: push the queue to the socket first, and only if it still does

@@ -2,6 +2,7 @@ package dev.echoport.echo;
 
 import dev.echoport.config.Settings;
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.metrics.PortMetrics;
 import dev.echoport.overload.EchoMemoryBudget;
 import io.netty.channel.ChannelHandler;
 
@@ -21,10 +22,11 @@ public final class EchoHandlers {
         this.budget = budget;
     }
 
-    public ChannelHandler newHandler() {
+    /** @param meters the meters of the port the connection came in on */
+    public ChannelHandler newHandler(PortMetrics meters) {
         return echo.prefixMode()
-                ? new LineEchoHandler(metrics, blockingWrites, echo.prefix(), echo.maxLineLength(), tooLongLog,
-                        budget)
-                : new EchoHandler(metrics, blockingWrites, budget);
+                ? new LineEchoHandler(metrics, meters, blockingWrites, echo.prefix(), echo.maxLineLength(),
+                        tooLongLog, budget)
+                : new EchoHandler(metrics, meters, blockingWrites, budget);
     }
 }

@@ -2,6 +2,7 @@ package dev.echoport.echo;
 
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.EchoMetrics.PauseReason;
+import dev.echoport.metrics.PortMetrics;
 import dev.echoport.overload.EchoMemoryBudget;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -44,6 +45,7 @@ public final class LineEchoHandler extends ChannelInboundHandlerAdapter {
     };
 
     private final EchoMetrics metrics;
+    private final PortMetrics port;
     private final boolean blockingWrites;
     private final byte[] prefix;
     private final int maxLineLength;
@@ -66,17 +68,19 @@ public final class LineEchoHandler extends ChannelInboundHandlerAdapter {
     private boolean answering;
 
     /**
+     * @param port           the meters of the port the connection came in on
      * @param prefix         echo.prefix; the reply to a line is this, a space, then the line
      * @param blockingWrites the transport writes with blocking calls (OIO): never flush mid-batch
      */
-    public LineEchoHandler(EchoMetrics metrics, boolean blockingWrites, String prefix, int maxLineLength,
-                           LineTooLongLog tooLongLog, EchoMemoryBudget budget) {
+    public LineEchoHandler(EchoMetrics metrics, PortMetrics port, boolean blockingWrites, String prefix,
+                           int maxLineLength, LineTooLongLog tooLongLog, EchoMemoryBudget budget) {
         this.metrics = metrics;
+        this.port = port;
         this.blockingWrites = blockingWrites;
         this.prefix = (prefix + " ").getBytes(StandardCharsets.UTF_8);
         this.maxLineLength = maxLineLength;
         this.tooLongLog = tooLongLog;
-        this.batch = new EchoBatch(metrics);
+        this.batch = new EchoBatch(metrics, port);
         this.budget = new ConnectionBudget(budget, metrics);
     }
 
@@ -93,7 +97,7 @@ public final class LineEchoHandler extends ChannelInboundHandlerAdapter {
             buf.release();
             return;
         }
-        metrics.bytesReceived(buf.readableBytes());
+        port.bytesReceived(buf.readableBytes());
         // A read that was already under way when reading paused joins what waits (at most a few reads).
         unread = unread == null ? buf : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), unread, buf);
         proceed(ctx);

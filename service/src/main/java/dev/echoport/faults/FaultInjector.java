@@ -1,7 +1,7 @@
 package dev.echoport.faults;
 
 import dev.echoport.config.FaultSettings;
-import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.metrics.PortMetrics;
 import dev.echoport.metrics.FaultMetrics;
 import dev.echoport.echo.PipelineNames;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,12 +23,10 @@ public final class FaultInjector {
 
     private final AtomicReference<FaultSettings> current;
     private final FaultMetrics metrics;
-    private final EchoMetrics echoMetrics;
 
-    public FaultInjector(FaultSettings initial, MeterRegistry registry, EchoMetrics echoMetrics) {
+    public FaultInjector(FaultSettings initial, MeterRegistry registry) {
         this.current = new AtomicReference<>(initial);
         this.metrics = new FaultMetrics(registry, current::get);
-        this.echoMetrics = echoMetrics;
         if (!initial.active().isEmpty()) {
             log.warn("faults injected on purpose: {}", initial.describe());
         }
@@ -57,8 +55,9 @@ public final class FaultInjector {
      * close/reset-after-bytes nearest the socket, so that it counts what really leaves.
      *
      * @param threadPerConnection the transport is OIO (timers then need short blocking reads)
+     * @param port                the meters of the connection's port (bytes read past close-after-bytes count there)
      */
-    public void install(ChannelPipeline p, boolean threadPerConnection) {
+    public void install(ChannelPipeline p, boolean threadPerConnection, PortMetrics port) {
         FaultSettings f = current.get();
         if (!f.anyConnectionFault()
                 || (f.probability() < 1 && ThreadLocalRandom.current().nextDouble() >= f.probability())) {
@@ -72,7 +71,7 @@ public final class FaultInjector {
             boolean reset = f.resetAfterBytes() > 0;
             p.addLast(PipelineNames.FAULT_END_AFTER_BYTES, new EndAfterBytesFaultHandler(
                     reset ? f.resetAfterBytes() : f.closeAfterBytes(), reset, metrics::injected,
-                    echoMetrics::bytesReceived));
+                    port::bytesReceived));
         }
         if (f.bandwidth() > 0) {
             p.addLast(PipelineNames.FAULT_BANDWIDTH, new BandwidthFaultHandler(f.bandwidth(), threadPerConnection));

@@ -23,6 +23,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -30,17 +31,18 @@ import java.util.function.ToIntFunction;
 
 /**
  * Every echoport meter, created once per server. Names are a contract with dashboards and alerts: the Prometheus names
- * in each constant's comment are what {@code /metrics} shows. No tag ever takes a per-peer or per-connection value.
+ * in each constant's comment are what {@code /metrics} shows. No tag ever takes a per-peer or per-connection value;
+ * the {@code port} tag ({@link PortMetrics}) takes the ports echoport listens on.
  *
- * <p>The data path ({@link #bytesReceived}, {@link #bytesSent}, {@link #echoLatency}) only adds to striped counters
- * ({@link LongAdder}), the histogram included ({@link LatencyHistogram}): no lock, no allocation, no clock read.
+ * <p>The data path ({@link PortMetrics#bytesReceived}, {@link PortMetrics#bytesSent}, {@link #echoLatency}) only adds
+ * to striped counters ({@link LongAdder}), the histogram included ({@link LatencyHistogram}): no lock, no allocation, no clock read.
  */
 public final class EchoMetrics implements AdmissionObserver {
     /** {@code echoport_connections_active}: admitted connections open now. */
     public static final String CONNECTIONS_ACTIVE = "echoport.connections.active";
-    /** {@code echoport_connections_accepted_total}: connections admitted by the condition function. */
+    /** {@code echoport_connections_accepted_total{port}}: connections admitted by the condition function. */
     public static final String CONNECTIONS_ACCEPTED = "echoport.connections.accepted";
-    /** {@code echoport_connections_rejected_total{reason}}: connections refused, by {@link RejectReason#label()}. */
+    /** {@code echoport_connections_rejected_total{port,reason}}: connections refused, by {@link RejectReason#label()}. */
     public static final String CONNECTIONS_REJECTED = "echoport.connections.rejected";
     /** {@code echoport_connections_deferred_total}: connections that had to wait for a slot. */
     public static final String CONNECTIONS_DEFERRED = "echoport.connections.deferred";
@@ -48,9 +50,9 @@ public final class EchoMetrics implements AdmissionObserver {
     public static final String CONNECTIONS_CLOSED = "echoport.connections.closed";
     /** {@code echoport_connection_duration_seconds}: lifetime of admitted connections (histogram). */
     public static final String CONNECTION_DURATION = "echoport.connection.duration";
-    /** {@code echoport_bytes_received_total}: bytes read from admitted connections. */
+    /** {@code echoport_bytes_received_total{port}}: bytes read from admitted connections. */
     public static final String BYTES_RECEIVED = "echoport.bytes.received";
-    /** {@code echoport_bytes_sent_total}: bytes echoed and written to the socket successfully. */
+    /** {@code echoport_bytes_sent_total{port}}: bytes echoed and written to the socket successfully. */
     public static final String BYTES_SENT = "echoport.bytes.sent";
     /** {@code echoport_echo_latency_seconds}: from reading a batch of bytes to its echo being written (histogram). */
     public static final String ECHO_LATENCY = "echoport.echo.latency";
@@ -73,34 +75,21 @@ public final class EchoMetrics implements AdmissionObserver {
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10);
 
     private final MeterRegistry registry;
-    private final LongAdder bytesReceived = new LongAdder();
-    private final LongAdder bytesSent = new LongAdder();
+    private final Map<Integer, PortMetrics> ports = new ConcurrentHashMap<>();
     private final Map<PauseReason, LongAdder> pauses = new EnumMap<>(PauseReason.class);
-    private final Counter accepted;
     private final Counter deferred;
-    private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Map<CloseCause, Counter> closed = new EnumMap<>(CloseCause.class);
     private final Timer connectionDuration;
     private final LatencyHistogram echoLatency = new LatencyHistogram(LATENCY_BUCKETS);
 
     public EchoMetrics(MeterRegistry registry) {
         this.registry = registry;
-        accepted = Counter.builder(CONNECTIONS_ACCEPTED)
-                .description("Connections admitted by the condition function").register(registry);
         deferred = Counter.builder(CONNECTIONS_DEFERRED)
                 .description("Connections that waited for a free slot (over-limit = defer)").register(registry);
-        for (RejectReason r : RejectReason.values()) {
-            rejected.put(r, Counter.builder(CONNECTIONS_REJECTED).tag("reason", r.label())
-                    .description("Connections refused before any byte was read, by reason").register(registry));
-        }
         for (CloseCause c : CloseCause.values()) {
             closed.put(c, Counter.builder(CONNECTIONS_CLOSED).tag("cause", c.label())
                     .description("Admitted connections that ended, by cause").register(registry));
         }
-        FunctionCounter.builder(BYTES_RECEIVED, bytesReceived, LongAdder::sum)
-                .description("Bytes read from admitted connections").register(registry);
-        FunctionCounter.builder(BYTES_SENT, bytesSent, LongAdder::sum)
-                .description("Bytes echoed back and written to the socket").register(registry);
         for (PauseReason r : PauseReason.values()) {
             LongAdder n = new LongAdder();
             pauses.put(r, n);
@@ -125,7 +114,7 @@ public final class EchoMetrics implements AdmissionObserver {
         if (registry instanceof PrometheusMeterRegistry prometheus) {
             // The common tags are applied to every Micrometer meter at registration: read them off one of ours.
             Labels labels = Labels.EMPTY;
-            for (Tag t : accepted.getId().getTags()) {
+            for (Tag t : deferred.getId().getTags()) {
                 labels = labels.add(t.getKey(), t.getValue());
             }
             Labels common = labels;
@@ -182,13 +171,13 @@ public final class EchoMetrics implements AdmissionObserver {
     }
 
     @Override
-    public void accepted() {
-        accepted.increment();
+    public void accepted(int port) {
+        port(port).accepted();
     }
 
     @Override
-    public void rejected(RejectReason reason) {
-        rejected.get(reason).increment();
+    public void rejected(int port, RejectReason reason) {
+        port(port).rejected(reason);
     }
 
     @Override
@@ -201,12 +190,12 @@ public final class EchoMetrics implements AdmissionObserver {
         connectionDuration.record(lifetimeNanos, TimeUnit.NANOSECONDS);
     }
 
-    public void bytesReceived(long n) {
-        bytesReceived.add(n);
-    }
-
-    public void bytesSent(long n) {
-        bytesSent.add(n);
+    /**
+     * The meters of echo port {@code port} (registered, at zero, on first use): the listeners ask once they are bound,
+     * each connection's handlers when it is admitted.
+     */
+    public PortMetrics port(int port) {
+        return ports.computeIfAbsent(port, p -> new PortMetrics(registry, p));
     }
 
     public void echoLatency(long nanos) {

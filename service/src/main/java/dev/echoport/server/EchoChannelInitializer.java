@@ -8,11 +8,15 @@ import dev.echoport.echo.IdleTimeoutHandler;
 import dev.echoport.echo.PipelineNames;
 import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.metrics.PortMetrics;
 import dev.echoport.proxy.ProxyProtocol;
 import dev.echoport.tls.TlsTermination;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * Assembles the pipeline of every admitted connection, in the order {@link PipelineNames} documents: the PROXY
@@ -62,7 +66,14 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         if (echo.idleTimeoutEnabled()) {
             p.addLast(PipelineNames.IDLE_TIMEOUT, new IdleTimeoutHandler(echo.idleTimeout()));
         }
-        faults.install(p, blockingWrites); // nothing unless faults are on for this connection
-        p.addLast(PipelineNames.ECHO, echoHandlers.newHandler());
+        PortMetrics port = metrics.port(listenerPort(ch));
+        faults.install(p, blockingWrites, port); // nothing unless faults are on for this connection
+        p.addLast(PipelineNames.ECHO, echoHandlers.newHandler(port));
+    }
+
+    /** The port of the listener that accepted {@code ch}: its meters' port label (the TLS port's connections too). */
+    private static int listenerPort(Channel ch) {
+        SocketAddress local = (ch.parent() != null ? ch.parent() : ch).localAddress();
+        return local instanceof InetSocketAddress inet ? inet.getPort() : 0;
     }
 }

@@ -89,7 +89,7 @@ public final class EchoServer implements AutoCloseable {
                 : "queued echo bytes at the stop-accepting mark ({} bytes): not accepting until they drain",
                 budget.accepting() ? budget.budget() : budget.stopAcceptingMark()));
         new OverloadMetrics(registry, budget);
-        this.faults = new FaultInjector(settings.faults(), registry, metrics);
+        this.faults = new FaultInjector(settings.faults(), registry);
         metrics.bindServer(admission.counts(), settings.server().transport(), admission::rules,
                 settings.echo().writeBufferHighWatermark());
         metrics.bindPendingEchoBytes(admission.openConnections());
@@ -118,11 +118,13 @@ public final class EchoServer implements AutoCloseable {
                     listeners.add(listener);
                     port = ((InetSocketAddress) listener.localAddress()).getPort(); // the rest share port 0's pick
                 }
+                metrics.port(port); // its series exist, at zero, before its first connection
             }
             ProtocolSettings p = settings.protocols();
             if (p.tls().enabled()) {
                 tls = new TlsTermination(p.tls(), protocolMetrics);
                 tlsListener = tcp.bind("echoport.tls.port", s.host(), p.tls().port(), tls);
+                metrics.port(((InetSocketAddress) tlsListener.localAddress()).getPort());
                 tls.watchFiles(housekeeping);
             }
             if (p.udp().enabled()) {

@@ -30,7 +30,7 @@ class EchoHandlerTest {
 
     EchoHandlerTest() {
         ch.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(LOW, HIGH));
-        ch.pipeline().addLast(new EchoHandler(metrics, false, budget));
+        ch.pipeline().addLast(new EchoHandler(metrics, metrics.port(7007), false, budget));
     }
 
     @AfterEach

@@ -22,7 +22,7 @@ class IdleTimeoutHandlerTest {
         ch.freezeTime();
         EchoMetrics metrics = new EchoMetrics(registry);
         ch.pipeline().addLast(new ConnectionLifecycleHandler(metrics),
-                new IdleTimeoutHandler(Duration.ofMillis(500)), new EchoHandler(metrics, false,
+                new IdleTimeoutHandler(Duration.ofMillis(500)), new EchoHandler(metrics, metrics.port(7007), false,
                 new EchoMemoryBudget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, 65536)));
     }
 

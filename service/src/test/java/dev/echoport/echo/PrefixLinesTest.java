@@ -25,7 +25,7 @@ class PrefixLinesTest {
     private EmbeddedChannel channel(int maxLineLength) {
         EchoMetrics metrics = new EchoMetrics(registry);
         EmbeddedChannel ch = new EmbeddedChannel(new ConnectionLifecycleHandler(metrics),
-                new LineEchoHandler(metrics, false, "v1", maxLineLength, new LineTooLongLog(),
+                new LineEchoHandler(metrics, metrics.port(7007), false, "v1", maxLineLength, new LineTooLongLog(),
                         new EchoMemoryBudget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, 65536)));
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         return ch;

@@ -8,6 +8,7 @@ import dev.echoport.config.ProtocolSettings;
 import dev.echoport.echo.ConnectionLifecycleHandler;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.testsupport.EmbeddedConnection;
+import dev.echoport.testsupport.Meters;
 import dev.echoport.testsupport.ProxyHeaders;
 import dev.echoport.transport.ListenerPause;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -150,7 +151,9 @@ class ProxyProtocolHandlersTest {
     /** A listener with admission in front of the PROXY protocol handlers, and one connection accepted on it. */
     private EmbeddedConnection connect(ProtocolSettings.Proxy settings, AdmissionRules rules, String ip) {
         ProxyProtocol proxy = new ProxyProtocol(settings);
-        admission = new Admission(rules, Optional.empty(), 0, false, new EchoMetrics(registry), housekeeping,
+        EchoMetrics metrics = new EchoMetrics(registry);
+        metrics.port(7007); // as the server does once its listener is bound: every series exists, at zero
+        admission = new Admission(rules, Optional.empty(), 0, false, metrics, housekeeping,
                 proxy::explain);
         listener = new EmbeddedChannel();
         channels.add(listener);
@@ -183,7 +186,7 @@ class ProxyProtocolHandlersTest {
     }
 
     private double rejected(String reason) {
-        return registry.counter(EchoMetrics.CONNECTIONS_REJECTED, "reason", reason).count();
+        return Meters.sum(registry, EchoMetrics.CONNECTIONS_REJECTED, "port", "7007", "reason", reason);
     }
 
     private static InetAddress address(String ip) {

@@ -57,6 +57,22 @@ public final class Exposition {
         return matching.stream().findFirst().map(Sample::value);
     }
 
+    /**
+     * The sum of the samples with this name whose labels include {@code labels}, as PromQL's {@code sum} over the
+     * labels not given (every port of a port-labelled counter); empty if none.
+     */
+    public Optional<Double> sum(String name, Map<String, String> labels) {
+        List<Sample> matching = samples.stream()
+                .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
+                .toList();
+        return matching.isEmpty() ? Optional.empty()
+                : Optional.of(matching.stream().mapToDouble(Sample::value).sum());
+    }
+
+    public Optional<Double> sum(String name) {
+        return sum(name, Map.of());
+    }
+
     public Optional<Double> value(String name) {
         return value(name, Map.of());
     }

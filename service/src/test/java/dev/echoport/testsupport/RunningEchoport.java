@@ -92,14 +92,12 @@ public final class RunningEchoport implements AutoCloseable {
         return echoport.admin().orElseThrow().localAddress().getPort();
     }
 
-    /** A counter (or function counter) by its Micrometer name and tags; NaN if there is none. */
+    /**
+     * A counter (or function counter) by its Micrometer name and tags, summed over the tags not named (over every port
+     * unless {@code "port"} is named); NaN if there is none.
+     */
     public double counter(String name, String... tags) {
-        var c = echoport.registry().find(name).tags(tags).counter();
-        if (c != null) {
-            return c.count();
-        }
-        var f = echoport.registry().find(name).tags(tags).functionCounter();
-        return f == null ? Double.NaN : f.count();
+        return Meters.sum(echoport.registry(), name, tags);
     }
 
     public URI admin(String path) {
@@ -134,11 +132,14 @@ public final class RunningEchoport implements AutoCloseable {
         return Exposition.parse(r.body());
     }
 
-    /** Scrapes until the sample equals {@code expected}; fails with the last value seen at the deadline. */
+    /**
+     * Scrapes until the samples with these labels sum to {@code expected} (over every port unless {@code port} is one
+     * of them); fails with the last sum seen at the deadline.
+     */
     public Exposition awaitValue(String name, Map<String, String> labels, double expected) {
         return awaitScrape(name + labels + " == " + expected,
-                e -> e.value(name, labels).map(v -> v == expected).orElse(false),
-                e -> String.valueOf(e.value(name, labels).orElse(null)));
+                e -> e.sum(name, labels).map(v -> v == expected).orElse(false),
+                e -> String.valueOf(e.sum(name, labels).orElse(null)));
     }
 
     public Exposition awaitValue(String name, double expected) {

@@ -28,9 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reason, in the documented order; budgets spent only on replies written; the reply queue bounded.
  */
 class UdpReplyDecisionsTest {
-    private static final FaultInjector NO_FAULTS = new FaultInjector(FaultSettings.off(),
-            new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-            new dev.echoport.metrics.EchoMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    private static final FaultInjector NO_FAULTS = new FaultInjector(FaultSettings.off(), new SimpleMeterRegistry());
 
     private static final InetSocketAddress SERVER = new InetSocketAddress("192.0.2.100", 7007);
     private final MeterRegistry registry = new SimpleMeterRegistry();
