@@ -40,7 +40,8 @@ class ContainerAdmissionTest {
             }
 
             PrometheusText metrics = Poll.until(Duration.ofSeconds(10), "rejections counted", echoport::metrics,
-                    m -> m.valueOrZero("echoport_connections_rejected_total", Map.of("reason", "max_connections")) == OVER);
+                    m -> m.valueOrZero("echoport_connections_rejected_total", Map.of("reason", "max_connections"))
+                            == OVER);
             assertThat(metrics.value("echoport_connections_active")).isEqualTo(LIMIT);
             assertThat(metrics.value("echoport_connections_accepted_total")).isEqualTo(LIMIT);
 

@@ -54,8 +54,8 @@ class ContainerProtocolsTest {
 
     /**
      * Both providers: {@code auto} must find netty-tcnative's BoringSSL in the image (its library unpacked into the
-     * exec-capable /tmp; it links only libc, libdl, libpthread and librt, which the base carries), and {@code jdk} needs
-     * only the jlink modules.
+     * exec-capable /tmp; it links only libc, libdl, libpthread and librt, which the base carries), and {@code jdk}
+     * needs only the jlink modules.
      */
     @ParameterizedTest(name = "tls.provider = {0}")
     @CsvSource({"auto, openssl (auto: BoringSSL loaded)", "jdk, jdk (configured)"})

@@ -36,8 +36,10 @@ class ContainerTransportTest {
         }
 
         boolean ioUringRan = runsOrFailsClearly(image, null);
-        LOG.info("explicit io_uring under the engine's default seccomp profile: {}", ioUringRan ? "runs" : "unavailable");
-        assertThat(ioUringRan).as("explicit io_uring runs exactly when auto chose it").isEqualTo(autoChose.equals("io_uring"));
+        LOG.info("explicit io_uring under the engine's default seccomp profile: {}",
+                ioUringRan ? "runs" : "unavailable");
+        assertThat(ioUringRan).as("explicit io_uring runs exactly when auto chose it")
+                .isEqualTo(autoChose.equals("io_uring"));
     }
 
     @Test
@@ -66,7 +68,9 @@ class ContainerTransportTest {
         }
     }
 
-    /** Starts the image with ECHOPORT_TRANSPORT=io_uring; true if it serves on io_uring, false if it exits 2 clearly. */
+    /**
+     * Starts the image with ECHOPORT_TRANSPORT=io_uring; true if it serves on io_uring, false if it exits 2 clearly.
+     */
     private static boolean runsOrFailsClearly(String image, String seccompProfile) throws Exception {
         try (EchoportContainer echoport = new EchoportContainer(image).withEnv("ECHOPORT_TRANSPORT", "io_uring")) {
             if (seccompProfile != null) {

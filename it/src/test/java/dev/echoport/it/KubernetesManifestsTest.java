@@ -54,7 +54,8 @@ class KubernetesManifestsTest {
     void everyRenderedObjectIsAValidApiObjectAndKeepsTheServiceInvariants(String dir) throws Exception {
         List<HasMetadata> objects = StrictKubernetesTypes.parseAll(render(K8S.resolve(dir)));
 
-        Map<String, Long> kinds = objects.stream().collect(Collectors.groupingBy(HasMetadata::getKind, Collectors.counting()));
+        Map<String, Long> kinds = objects.stream()
+                .collect(Collectors.groupingBy(HasMetadata::getKind, Collectors.counting()));
         assertThat(kinds).containsKeys("Deployment", "Service", "ConfigMap", "PodDisruptionBudget",
                 "HorizontalPodAutoscaler", "NetworkPolicy", "ServiceMonitor");
 
@@ -66,8 +67,9 @@ class KubernetesManifestsTest {
         Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
 
         // The HOCON in the ConfigMap is valid for the service itself (unknown keys fail there too).
-        Settings settings = SettingsLoader.fromConfig(ConfigFactory.parseString(configMap.getData().get("echoport.conf"))
-                .withFallback(SettingsLoader.defaults()).resolve());
+        Settings settings = SettingsLoader.fromConfig(
+                ConfigFactory.parseString(configMap.getData().get("echoport.conf"))
+                        .withFallback(SettingsLoader.defaults()).resolve());
         assertThat(container.getArgs()).containsSubsequence("--config", "/etc/echoport/echoport.conf");
         assertThat(pod.getVolumes()).filteredOn(v -> v.getConfigMap() != null)
                 .extracting(v -> v.getConfigMap().getName()).containsExactly(configMap.getMetadata().getName());
@@ -113,7 +115,8 @@ class KubernetesManifestsTest {
                 .containsEntry("prometheus.io/port", String.valueOf(settings.admin().port()))
                 .containsEntry("prometheus.io/path", "/metrics");
         ServiceMonitor monitor = only(objects, ServiceMonitor.class);
-        assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(monitor.getSpec().getSelector().getMatchLabels());
+        assertThat(service.getMetadata().getLabels())
+                .containsAllEntriesOf(monitor.getSpec().getSelector().getMatchLabels());
         assertThat(monitor.getSpec().getEndpoints()).singleElement().satisfies(e -> {
             assertThat(e.getPath()).isEqualTo("/metrics");
             assertThat(service.getSpec().getPorts()).extracting(ServicePort::getName).contains(e.getPort());
@@ -122,7 +125,8 @@ class KubernetesManifestsTest {
         // Every selector picks exactly these pods.
         assertThat(podLabels).containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels());
         assertThat(podLabels).containsAllEntriesOf(service.getSpec().getSelector());
-        assertThat(podLabels).containsAllEntriesOf(only(objects, PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels());
+        assertThat(podLabels).containsAllEntriesOf(
+                only(objects, PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels());
         assertThat(only(objects, PodDisruptionBudget.class).getSpec().getSelector().getMatchLabels()).isNotEmpty();
         NetworkPolicy policy = only(objects, NetworkPolicy.class);
         assertThat(policy.getSpec().getPodSelector().getMatchLabels()).isNotEmpty();
@@ -214,7 +218,8 @@ class KubernetesManifestsTest {
     @Test
     void aMisspeltFieldAnywhereIsRejected() throws Exception {
         List<JsonNode> docs = StrictKubernetesTypes.documents(render(K8S));
-        JsonNode deployment = docs.stream().filter(d -> d.path("kind").asText().equals("Deployment")).findFirst().orElseThrow();
+        JsonNode deployment = docs.stream().filter(d -> d.path("kind").asText().equals("Deployment"))
+                .findFirst().orElseThrow();
 
         ObjectNode topLevel = deployment.deepCopy();
         ((ObjectNode) topLevel.get("spec")).put("replica", 2);
@@ -230,7 +235,8 @@ class KubernetesManifestsTest {
                 .put("readOnlyRootFileSystem", true);
         assertRejected(inSecurityContext, "readOnlyRootFileSystem");
 
-        JsonNode monitor = docs.stream().filter(d -> d.path("kind").asText().equals("ServiceMonitor")).findFirst().orElseThrow();
+        JsonNode monitor = docs.stream().filter(d -> d.path("kind").asText().equals("ServiceMonitor"))
+                .findFirst().orElseThrow();
         ObjectNode inMonitor = monitor.deepCopy();
         ((ObjectNode) ((ArrayNode) inMonitor.at("/spec/endpoints")).get(0)).put("intervall", "15s");
         assertRejected(inMonitor, "intervall");

@@ -10,14 +10,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Decides whether a test that needs Docker (and the echoport image) or kubectl can run: it is skipped with the reason
- * when the tool is missing, unless -Dechoport-test.require.docker=true / -Dechoport-test.require.kubectl=true (CI) makes that
- * a failure.
+ * when the tool is missing, unless -Dechoport-test.require.docker=true / -Dechoport-test.require.kubectl=true (CI)
+ * makes that a failure.
  */
 final class Prerequisites {
     private Prerequisites() {
     }
 
-    /** The image the container tests start: -Dechoport-test.image, default echoport:local (docker/build.sh builds it). */
+    /**
+     * The image the container tests start: -Dechoport-test.image, default echoport:local (docker/build.sh builds it).
+     */
     static String image() {
         String image = System.getProperty("echoport-test.image", "");
         return image.isBlank() ? "echoport:local" : image;

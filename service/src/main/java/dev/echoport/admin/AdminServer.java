@@ -37,7 +37,8 @@ import java.util.function.Supplier;
  *     writable, so pipelining without reading stops being read rather than piling answers up;</li>
  *     <li>a connection limit (admin.max-connections) that makes room for a newcomer by resetting the connection
  *     that has waited longest, so a probe is never refused ({@link AdminConnections});</li>
- *     <li>{@code /metrics} rendered off the event loop ({@link MetricsRenderer}), so a scrape never delays a probe.</li>
+ *     <li>{@code /metrics} rendered off the event loop ({@link MetricsRenderer}), so a scrape never delays a
+ *     probe.</li>
  * </ul>
  * Fixed limits besides: 4 KiB request line, 8 KiB of headers, 8 KiB body, reads of at most 2 KiB, kernel buffers of
  * 64 KiB (send) and 16 KiB (receive) per connection.

@@ -43,7 +43,8 @@ public final class Cidr {
         if (slash >= 0) {
             String p = s.substring(slash + 1);
             if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
-                throw new IllegalArgumentException("prefix length \"" + p + "\" is not a number from 0 to " + maxPrefix);
+                throw new IllegalArgumentException(
+                        "prefix length \"" + p + "\" is not a number from 0 to " + maxPrefix);
             }
             prefix = Integer.parseInt(p);
             if (prefix > maxPrefix) {

@@ -58,7 +58,8 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         // Data writes need no promise each: a failed write also fails the batch marker, and the close that follows
-        // is recorded by ConnectionLifecycleHandler. One reused, silent void promise keeps the data path allocation-free.
+        // is recorded by ConnectionLifecycleHandler. One reused, silent void promise keeps the data path
+        // allocation-free.
         silentPromise = new VoidChannelPromise(ctx.channel(), false);
         drained = () -> queueDrained(ctx);
     }

@@ -35,14 +35,17 @@ import java.util.function.ToIntFunction;
  * the {@code port} tag ({@link PortMetrics}) takes the ports echoport listens on.
  *
  * <p>The data path ({@link PortMetrics#bytesReceived}, {@link PortMetrics#bytesSent}, {@link #echoLatency}) only adds
- * to striped counters ({@link LongAdder}), the histogram included ({@link LatencyHistogram}): no lock, no allocation, no clock read.
+ * to striped counters ({@link LongAdder}), the histogram included ({@link LatencyHistogram}): no lock, no allocation,
+ * no clock read.
  */
 public final class EchoMetrics implements AdmissionObserver {
     /** {@code echoport_connections_active}: admitted connections open now. */
     public static final String CONNECTIONS_ACTIVE = "echoport.connections.active";
     /** {@code echoport_connections_accepted_total{port}}: connections admitted by the condition function. */
     public static final String CONNECTIONS_ACCEPTED = "echoport.connections.accepted";
-    /** {@code echoport_connections_rejected_total{port,reason}}: connections refused, by {@link RejectReason#label()}. */
+    /**
+     * {@code echoport_connections_rejected_total{port,reason}}: connections refused, by {@link RejectReason#label()}.
+     */
     public static final String CONNECTIONS_REJECTED = "echoport.connections.rejected";
     /** {@code echoport_connections_deferred_total}: connections that had to wait for a slot. */
     public static final String CONNECTIONS_DEFERRED = "echoport.connections.deferred";
@@ -56,7 +59,10 @@ public final class EchoMetrics implements AdmissionObserver {
     public static final String BYTES_SENT = "echoport.bytes.sent";
     /** {@code echoport_echo_latency_seconds}: from reading a batch of bytes to its echo being written (histogram). */
     public static final String ECHO_LATENCY = "echoport.echo.latency";
-    /** The Prometheus name of {@link #ECHO_LATENCY}, which is exported by its own collector (see {@link LatencyHistogram}). */
+    /**
+     * The Prometheus name of {@link #ECHO_LATENCY}, which is exported by its own collector (see
+     * {@link LatencyHistogram}).
+     */
     public static final String ECHO_LATENCY_PROMETHEUS = "echoport_echo_latency_seconds";
     /**
      * {@code echoport_backpressure_pauses_total{reason}}: times reading stopped, by {@link PauseReason}: the peer did

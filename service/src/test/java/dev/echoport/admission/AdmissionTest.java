@@ -60,7 +60,8 @@ class AdmissionTest {
              Socket b = Clients.connect(rs.address())) {
             assertThat(Clients.roundTrip(a, PING)).isEqualTo(PING);
             b.getOutputStream().write(PING);
-            Await.until("rs.counter(\"echoport.connections.deferred\") == 1.0", () -> rs.counter("echoport.connections.deferred") == 1.0);
+            Await.until("the second connection counted as deferred",
+                    () -> rs.counter("echoport.connections.deferred") == 1.0);
             assertThat(Clients.refusal(b, 300)).as("held: neither echoed nor closed while the slot is taken")
                     .isEqualTo("open");
 

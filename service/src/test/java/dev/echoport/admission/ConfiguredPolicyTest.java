@@ -42,7 +42,8 @@ class ConfiguredPolicyTest {
     void a_flood_of_rejections_is_one_summary_line_per_reason() throws Exception {
         CapturingAppender.clear();
         int refused = 25;
-        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(Transport.NIO, "admission.max-connections = 1"));
+        try (RunningEchoport rs = RunningEchoport.start(
+                TestSettings.of(Transport.NIO, "admission.max-connections = 1"));
              Socket holder = Clients.connect(rs.address())) {
             assertThat(Clients.roundTrip(holder, new byte[]{1})).containsExactly(1);
             for (int i = 0; i < refused; i++) {

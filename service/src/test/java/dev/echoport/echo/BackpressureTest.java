@@ -73,7 +73,8 @@ class BackpressureTest {
             writer.join(30_000);
             assertThat(writeError.get()).isNull();
             assertThat(read).isEqualTo(TOTAL);
-            Await.until("rs.counter(\"echoport.bytes.sent\") == TOTAL", () -> rs.counter("echoport.bytes.sent") == TOTAL);
+            Await.until("every echoed byte counted as sent",
+                    () -> rs.counter("echoport.bytes.sent") == TOTAL);
         }
     }
 

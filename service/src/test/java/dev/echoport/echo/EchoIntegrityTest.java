@@ -34,7 +34,8 @@ class EchoIntegrityTest {
                 total += size;
             }
             long expected = total;
-            Await.until("bytes_sent counts exactly what was echoed", () -> rs.counter("echoport.bytes.sent") == expected);
+            Await.until("bytes_sent counts exactly what was echoed",
+                    () -> rs.counter("echoport.bytes.sent") == expected);
             assertThat(rs.counter("echoport.bytes.received")).isEqualTo((double) total);
         }
     }

@@ -41,7 +41,8 @@ class HalfCloseTest {
             Await.until("rs.server().counts().active() == 0", () -> rs.server().counts().active() == 0);
             // The slot is released by the close future, the close counted by the pipeline's channelInactive: either
             // may come first, so wait for the count rather than read it once.
-            Await.until("closed{cause=client} = 1", () -> rs.counter("echoport.connections.closed", "cause", "client") == 1.0);
+            Await.until("closed{cause=client} = 1",
+                    () -> rs.counter("echoport.connections.closed", "cause", "client") == 1.0);
             assertThat(rs.counter("echoport.connections.closed", "cause", "client")).isEqualTo(1.0);
         }
     }

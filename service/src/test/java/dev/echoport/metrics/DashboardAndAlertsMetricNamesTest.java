@@ -130,7 +130,8 @@ class DashboardAndAlertsMetricNamesTest {
         for (JsonNode v : dash.path("templating").path("list")) {
             if (v.path("type").asText().equals("query")) {
                 JsonNode q = v.path("query");
-                queries.put("variable " + v.path("name").asText(), q.isObject() ? q.path("query").asText() : q.asText());
+                queries.put("variable " + v.path("name").asText(),
+                        q.isObject() ? q.path("query").asText() : q.asText());
             }
         }
         return queries;

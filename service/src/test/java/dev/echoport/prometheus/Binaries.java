@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Finds the Prometheus binaries on PATH and runs them. Absent binaries skip a test with the reason, unless the system
- * property {@code echoport-test.require.prometheus=true} is set, or the environment variable {@code CI=true} (CI sets both):
- * then they fail it.
+ * property {@code echoport-test.require.prometheus=true} is set, or the environment variable {@code CI=true} (CI sets
+ * both): then they fail it.
  */
 final class Binaries {
     static final String REQUIRE_PROPERTY = "echoport-test.require.prometheus";

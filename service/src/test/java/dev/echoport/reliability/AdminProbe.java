@@ -3,9 +3,13 @@ package dev.echoport.reliability;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLSession;
 
 /** GETs on a child process's admin endpoint: the status code, or -1 when it did not answer. */
 final class AdminProbe {
@@ -34,10 +38,10 @@ final class AdminProbe {
     /** Stands for "no answer" so callers can poll without exceptions. */
     private record Unanswered(HttpRequest request) implements HttpResponse<String> {
         @Override public int statusCode() { return -1; }
-        @Override public java.util.Optional<HttpResponse<String>> previousResponse() { return java.util.Optional.empty(); }
-        @Override public java.net.http.HttpHeaders headers() { return java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true); }
+        @Override public Optional<HttpResponse<String>> previousResponse() { return Optional.empty(); }
+        @Override public HttpHeaders headers() { return HttpHeaders.of(Map.of(), (a, b) -> true); }
         @Override public String body() { return ""; }
-        @Override public java.util.Optional<javax.net.ssl.SSLSession> sslSession() { return java.util.Optional.empty(); }
+        @Override public Optional<SSLSession> sslSession() { return Optional.empty(); }
         @Override public URI uri() { return request.uri(); }
         @Override public HttpClient.Version version() { return HttpClient.Version.HTTP_1_1; }
     }

@@ -72,7 +72,8 @@ class ChurnTest {
                 refused += r[1];
             }
             long millis = (System.nanoTime() - start) / 1_000_000;
-            Await.until(String.format("active gauge back to 0, %s", transport), () -> rs.server().counts().active() == 0);
+            Await.until(String.format("active gauge back to 0, %s", transport),
+                    () -> rs.server().counts().active() == 0);
             boolean fdsBack = Await.holds(() -> Math.abs(Reliability.openFds("self") - baseline) <= FD_TOLERANCE,
                     Await.DEFAULT);
             int after = Reliability.openFds("self");

@@ -91,7 +91,8 @@ class ConnectionFloodTest {
             long[] refusals = refusalNanos.stream().mapToLong(Long::longValue).toArray();
             String ctx = transport + " seed " + seed;
             assertThat(wrongEchoes).as("admitted connections that did not echo exactly, " + ctx).isEmpty();
-            assertThat(maxActiveSeen.get()).as("most connections ever admitted at once, " + ctx).isLessThanOrEqualTo(LIMIT);
+            assertThat(maxActiveSeen.get()).as("most connections ever admitted at once, " + ctx)
+                    .isLessThanOrEqualTo(LIMIT);
             assertThat(admitted.size()).as("admitted (echoing) connections, " + ctx).isEqualTo(LIMIT);
             assertThat(admitted.size() + refusals.length).as("every attempt admitted or refused, " + ctx)
                     .isEqualTo(ATTEMPTS);

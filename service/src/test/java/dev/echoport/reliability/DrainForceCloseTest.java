@@ -48,7 +48,8 @@ class DrainForceCloseTest {
                     .isBetween(GRACE.toMillis() - 100, GRACE.toMillis() + lateness(transport));
             assertThat(exit).isZero();
             assertThat(exitMillis).isLessThan(GRACE.toMillis() + lateness(transport) + 500);
-            Await.until(String.format("drain summary: %s %s", p.stdout(), p.stderr()), () -> p.stdout().stream().anyMatch(l -> l.contains("1 closed at its end")));
+            Await.until(String.format("drain summary: %s %s", p.stdout(), p.stderr()),
+                    () -> p.stdout().stream().anyMatch(l -> l.contains("1 closed at its end")));
         }
     }
 }

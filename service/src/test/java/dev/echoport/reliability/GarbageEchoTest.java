@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Random bytes in random-sized writes, one 64 MiB write, zero-length writes, thousands of one-byte writes: all echoed. */
+/**
+ * Random bytes in random-sized writes, one 64 MiB write, zero-length writes, thousands of one-byte writes: all
+ * echoed.
+ */
 class GarbageEchoTest {
     static final int HUGE = 64 * 1024 * 1024;
     static final int TINY_WRITES = 5_000;

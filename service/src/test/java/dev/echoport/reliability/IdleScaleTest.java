@@ -49,7 +49,8 @@ class IdleScaleTest {
                 idle.add(Clients.connect(p.echoAddress()));
             }
             long openMillis = (System.nanoTime() - t0) / 1_000_000;
-            Await.until(String.format("the child holds a descriptor per connection, %s", transport), () -> Reliability.openFds(Long.toString(p.pid())) >= fds0 + CONNECTIONS, Duration.ofMillis(20_000));
+            Await.until(String.format("the child holds a descriptor per connection, %s", transport),
+                    () -> Reliability.openFds(Long.toString(p.pid())) >= fds0 + CONNECTIONS, Duration.ofMillis(20_000));
             ChildJvm.gc(p);
             long heap1 = ChildJvm.heapUsedBytes(p);
             long rss1 = ChildJvm.rssBytes(p);

@@ -36,7 +36,8 @@ class PeerMisbehaviourTest {
                 halfCloseEarly(rs, Clients.randomBytes(1 + random.nextInt(300_000), seed + i), seed);
             }
             int total = 3 * ROUNDS;
-            Await.until(String.format("every connection released, %s seed %d", transport, seed), () -> rs.server().counts().active() == 0);
+            Await.until(String.format("every connection released, %s seed %d", transport, seed),
+                    () -> rs.server().counts().active() == 0);
             Await.until("closed(rs) == total", () -> closed(rs) == total);
             assertThat(rs.counter("echoport.connections.accepted")).isEqualTo(total);
             assertThat(rs.counter("echoport.connections.closed", "cause", "client"))

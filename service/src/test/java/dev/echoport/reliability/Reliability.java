@@ -14,7 +14,9 @@ import java.util.stream.Stream;
 final class Reliability {
     /** {@code -Dechoport-test.reliability.heavy=true} runs the full-size variants (slower; not for CI). */
     static final boolean HEAVY = Boolean.getBoolean("echoport-test.reliability.heavy");
-    /** {@code -Dechoport-test.reliability.seed=N} replays a run; every assertion message that depends on it names it. */
+    /**
+     * {@code -Dechoport-test.reliability.seed=N} replays a run; every assertion message that depends on it names it.
+     */
     static final long SEED = Long.getLong("echoport-test.reliability.seed", System.nanoTime());
     /** Clock ticks per second for /proc/PID/stat utime/stime (USER_HZ is 100 on every Linux we target). */
     static final long CLOCK_TICKS = 100;

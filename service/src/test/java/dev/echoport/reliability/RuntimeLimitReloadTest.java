@@ -122,7 +122,7 @@ class RuntimeLimitReloadTest {
     }
 
     private static void awaitActive(RunningEchoport ep, int n) throws InterruptedException {
-        Await.until("ep.echoport().server().counts().active() == n", () -> ep.echoport().server().counts().active() == n);
+        Await.until(n + " active connections", () -> ep.echoport().server().counts().active() == n);
     }
 
     private static Socket admitted(String from, InetSocketAddress to, long seed) throws IOException {

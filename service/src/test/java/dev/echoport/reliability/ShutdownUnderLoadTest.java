@@ -91,11 +91,13 @@ class ShutdownUnderLoadTest {
             }
             Await.until("streaming", () -> completed.get() > STREAMS * 20L, Duration.ofMillis(20_000));
             // Polled: with oio, 200 busy connection threads plus 200 client threads share two cores with the admin.
-            Await.until(String.format("ready before SIGTERM, %s", transport), () -> AdminProbe.status(p.adminPort(), "/health/ready") == 200, Duration.ofMillis(20_000));
+            Await.until(String.format("ready before SIGTERM, %s", transport),
+                    () -> AdminProbe.status(p.adminPort(), "/health/ready") == 200, Duration.ofMillis(20_000));
 
             long t0 = System.nanoTime();
             p.signal("TERM"); // not Process.destroy(): that also closes our end of the child's stdout
-            Await.until(String.format("readiness 503 after SIGTERM, %s", transport), () -> AdminProbe.status(p.adminPort(), "/health/ready") == 503);
+            Await.until(String.format("readiness 503 after SIGTERM, %s", transport),
+                    () -> AdminProbe.status(p.adminPort(), "/health/ready") == 503);
             long readyFlipMillis = (System.nanoTime() - t0) / 1_000_000;
             notReady.set(true);
             int exit = p.awaitExit(GRACE.plus(EXIT_SLACK).plusSeconds(5));

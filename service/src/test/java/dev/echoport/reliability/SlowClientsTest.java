@@ -78,7 +78,8 @@ class SlowClientsTest {
                     .isLessThan(ATTEMPTED_BYTES);
             assertThat(maxPending).as("bytes the server queued for slow peers, %s", transport)
                     .isLessThanOrEqualTo(bound);
-            assertThat(rs.counter("echoport.backpressure.pauses", "reason", "peer_slow")).as("backpressure pauses").isGreaterThan(0);
+            assertThat(rs.counter("echoport.backpressure.pauses", "reason", "peer_slow")).as("backpressure pauses")
+                    .isGreaterThan(0);
             assertThat(p99Loaded).as("ping p99 (us) beside slow clients, %s seed %d", transport, seed)
                     .isLessThan(Math.max(PING_P99_BOUND_MICROS, 2 * p99Unloaded));
             nonReader.setSoLinger(true, 0);

@@ -45,7 +45,8 @@ class SlowlorisTest {
                 silent.add(Clients.connect(rs.address()));
             }
             long lastOpen = System.nanoTime();
-            Await.until(String.format("all %d silent connections admitted on %s", n, transport), () -> rs.server().counts().active() == n);
+            Await.until(String.format("all %d silent connections admitted on %s", n, transport),
+                    () -> rs.server().counts().active() == n);
             long openMillis = (lastOpen - firstOpen) / 1_000_000;
             if (openMillis < IDLE_TIMEOUT_MILLIS - 100) {
                 assertThat(rs.counter("echoport.connections.closed", "cause", "idle"))
@@ -53,7 +54,10 @@ class SlowlorisTest {
             }
             long deadlineMillis = openMillis + IDLE_TIMEOUT_MILLIS + LATENESS_BOUND_MILLIS
                     + (transport.isThreadPerConnection() ? OIO_EXTRA_LATENESS_MILLIS : 0);
-            Await.until(String.format("all %d closed within %d ms of the first open (opening took %d ms), %s; still open %d", n, deadlineMillis, openMillis, transport, rs.server().counts().active()), () -> rs.server().counts().active() == 0, Duration.ofMillis(deadlineMillis));
+            Await.until(String.format(
+                            "all %d closed within %d ms of the first open (opening took %d ms), %s; still open %d",
+                            n, deadlineMillis, openMillis, transport, rs.server().counts().active()),
+                    () -> rs.server().counts().active() == 0, Duration.ofMillis(deadlineMillis));
             long allClosedMillis = (System.nanoTime() - firstOpen) / 1_000_000;
             // A slot is released when a connection's close completes, its close is counted just after: wait for both.
             Await.until("every close counted as idle", () -> rs.counter("echoport.connections.closed", "cause",
@@ -81,7 +85,9 @@ class SlowlorisTest {
             for (int i = 0; i < n; i++) {
                 silent.add(Clients.connect(rs.address()));
             }
-            Await.until(String.format("silent connections admitted: %d of %d, %s", rs.server().counts().active(), n, transport), () -> rs.server().counts().active() == n);
+            Await.until(String.format("silent connections admitted: %d of %d, %s",
+                            rs.server().counts().active(), n, transport),
+                    () -> rs.server().counts().active() == n);
             try (Socket active = Clients.connect(rs.address())) {
                 Await.until("rs.server().counts().active() == n + 1", () -> rs.server().counts().active() == n + 1);
                 try (Socket over = Clients.connect(rs.address())) {

@@ -23,9 +23,9 @@ import java.util.concurrent.locks.LockSupport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The UDP echo probed as a reflector from outside, with forged-looking sources: peers bound to 127.0.0.2 … 127.0.0.250
- * stand for addresses an attacker writes into datagrams. A source gets at most its burst per refill whatever other
- * sources do, and the process-wide reply budget holds against many sources at once.
+ * The UDP echo probed as a reflector from outside, with forged-looking sources: peers bound to 127.0.0.2 …
+ * 127.0.0.250 stand for addresses an attacker writes into datagrams. A source gets at most its burst per refill
+ * whatever other sources do, and the process-wide reply budget holds against many sources at once.
  */
 class UdpReflectionTest {
     private static final Logger log = LoggerFactory.getLogger(UdpReflectionTest.class);
@@ -60,7 +60,8 @@ class UdpReflectionTest {
             int victimTotal = Arrays.stream(victimEchoes).sum();
             long forgedTotal = probe.echoes() - victimTotal;
 
-            assertThat(victimEchoes[0]).as("the first 50 from a fresh source, %s", transport).isGreaterThanOrEqualTo(burst);
+            assertThat(victimEchoes[0]).as("the first 50 from a fresh source, %s", transport)
+                    .isGreaterThanOrEqualTo(burst);
             assertThat(victimTotal).as("echoes to 127.0.0.1 over %.2f s (%s): burst %d + 1/s; per round %s",
                     seconds, transport, burst, Arrays.toString(victimEchoes))
                     .isLessThanOrEqualTo(burst + (int) Math.floor(seconds));

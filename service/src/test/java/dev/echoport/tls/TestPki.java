@@ -62,8 +62,8 @@ public final class TestPki {
     }
 
     public static String settings(Path dir, String... more) {
-        StringBuilder s = new StringBuilder("tls { enabled = true, port = 0, certificate = \"" + dir.resolve("server.crt")
-                + "\", private-key = \"" + dir.resolve("server.key") + "\" }");
+        StringBuilder s = new StringBuilder("tls { enabled = true, port = 0, certificate = \""
+                + dir.resolve("server.crt") + "\", private-key = \"" + dir.resolve("server.key") + "\" }");
         for (String m : more) {
             s.append('\n').append(m);
         }

@@ -54,8 +54,8 @@ class TlsEchoTest {
             long total = 0;
             for (int size : new int[]{1, 1024, 64 * 1024, 4 * 1024 * 1024}) {
                 byte[] payload = Clients.randomBytes(size, size);
-                assertThat(Clients.roundTripWhileWriting(s, payload)).as("%d-byte message over TLS on %s", size, transport)
-                        .isEqualTo(payload);
+                assertThat(Clients.roundTripWhileWriting(s, payload))
+                        .as("%d-byte message over TLS on %s", size, transport).isEqualTo(payload);
                 total += size;
             }
             assertThat(rs.counter("echoport.tls.handshakes")).isEqualTo(1.0);
@@ -74,11 +74,12 @@ class TlsEchoTest {
             try (SSLSocket distrustful = TestPki.connect(tlsAddress(rs), otherCa, null)) {
                 assertThatThrownBy(() -> distrustful.getOutputStream().write(1)).isInstanceOf(SSLException.class);
             }
-            Await.until("the client refused our certificate", () -> rs.counter("echoport.tls.handshake.failures", "reason",
-                    "certificate") == 1.0);
+            Await.until("the client refused our certificate",
+                    () -> rs.counter("echoport.tls.handshake.failures", "reason", "certificate") == 1.0);
 
             // the counter moves before the line is written, on the event loop: wait for the line itself
-            Await.until("a line for the failed handshake", () -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty());
+            Await.until("a line for the failed handshake",
+                    () -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty());
             List<String> lines = CapturingAppender.messages("dev.echoport", Level.WARN);
             assertThat(lines).hasSize(1);
             assertThat(lines.get(0)).startsWith("TLS handshake with /127.0.0.1:").contains("failed (certificate)")
@@ -112,21 +113,21 @@ class TlsEchoTest {
                 // a rotation stuck half way (new certificate, old key) is reported and never served
                 X509Bundle second = TestPki.server(ca, "second");
                 TestPki.writeCertificate(second, dir);
-                Await.until("the mismatched pair reported", () -> rs.counter("echoport.tls.certificate.reloads", "result",
-                        "failure") == 1.0);
+                Await.until("the mismatched pair reported",
+                        () -> rs.counter("echoport.tls.certificate.reloads", "result", "failure") == 1.0);
                 assertThat(newConnectionServedAs(rs)).as("the old pair stays in force").isEqualTo("CN=first");
 
                 TestPki.writeServerFiles(second, dir);
-                Await.until("the file watch picked the change up", () -> rs.counter("echoport.tls.certificate.reloads", "result",
-                        "success") >= 1.0);
+                Await.until("the file watch picked the change up",
+                        () -> rs.counter("echoport.tls.certificate.reloads", "result", "success") >= 1.0);
                 assertThat(newConnectionServedAs(rs)).isEqualTo("CN=second");
                 assertThat(Clients.roundTrip(before, new byte[]{3})).as("the open connection carries on")
                         .isEqualTo(new byte[]{3});
             }
             // a broken file leaves the last good certificate in force
             java.nio.file.Files.writeString(dir.resolve("server.crt"), "not a certificate");
-            Await.until("rs.counter(\"echoport.tls.certificate.reloads\", \"result\", \"failure\") == 2.0", () -> rs.counter("echoport.tls.certificate.reloads", "result",
-                    "failure") == 2.0);
+            Await.until("two failed certificate reloads counted",
+                    () -> rs.counter("echoport.tls.certificate.reloads", "result", "failure") == 2.0);
             assertThat(newConnectionServedAs(rs)).isEqualTo("CN=second");
         }
     }
@@ -157,8 +158,8 @@ class TlsEchoTest {
                     strangersCert.getInputStream().read();
                 }).isInstanceOf(java.io.IOException.class);
             }
-            Await.until("rs.counter(\"echoport.tls.handshake.failures\", \"reason\", \"certificate\") == 2.0", () -> rs.counter("echoport.tls.handshake.failures", "reason",
-                    "certificate") == 2.0);
+            Await.until("both refused clients counted as certificate failures",
+                    () -> rs.counter("echoport.tls.handshake.failures", "reason", "certificate") == 2.0);
             assertThat(rs.counter("echoport.tls.handshakes")).isEqualTo(1.0);
         }
     }
@@ -176,7 +177,8 @@ class TlsEchoTest {
             lb.getOutputStream().write(("PROXY TCP4 203.0.113.5 127.0.0.1 4242 443\r\nplain text, not TLS\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(Clients.refusal(lb, 5000)).isIn("eof", "reset");
-            Await.until("!CapturingAppender.messages(\"dev.echoport\", Level.WARN).isEmpty()", () -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty());
+            Await.until("a warning line for the failed handshake",
+                    () -> !CapturingAppender.messages("dev.echoport", Level.WARN).isEmpty());
             assertThat(CapturingAppender.messages("dev.echoport", Level.WARN)).singleElement().asString()
                     .startsWith("TLS handshake with /203.0.113.5:4242 (via /127.0.0.1:").contains("(not_tls)");
         }

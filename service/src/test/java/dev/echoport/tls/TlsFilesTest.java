@@ -61,7 +61,8 @@ class TlsFilesTest {
                 + "\", private-key = \"" + firstKey + "\" }";
         assertThatThrownBy(() -> SettingsLoader.fromConfig(ConfigFactory.parseString(hocon)
                 .withFallback(SettingsLoader.defaults()).resolve()))
-                .hasMessageStartingWith("echoport.tls.private-key = \"" + firstKey + "\": does not match tls.certificate: "
+                .hasMessageStartingWith("echoport.tls.private-key = \"" + firstKey + "\": "
+                        + "does not match tls.certificate: "
                         + "the private key does not belong to the certificate CN=second");
     }
 

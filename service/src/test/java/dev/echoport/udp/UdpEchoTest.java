@@ -137,7 +137,8 @@ class UdpEchoTest {
     /** Nor is a service such as chargen (19) or DNS (53): only where this host lets the test bind those ports. */
     @EveryTransport
     void a_service_port_is_never_answered(Transport transport) throws Exception {
-        try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport, "udp { enabled = true, port = 0 }"))) {
+        try (RunningEchoport rs = RunningEchoport.start(
+                TestSettings.of(transport, "udp { enabled = true, port = 0 }"))) {
             for (int port : new int[]{19, 53}) {
                 try (DatagramSocket service = boundOrSkip(new InetSocketAddress("127.0.0.3", port))) {
                     assertNotAnswered(rs, service, "a source on service port " + port);

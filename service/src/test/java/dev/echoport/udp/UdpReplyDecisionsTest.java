@@ -125,7 +125,8 @@ class UdpReplyDecisionsTest {
                 // the socket takes nothing
             }
         };
-        ch = new EmbeddedChannel(stuck, new UdpEchoHandler(udp(65507, 1, 5, 0, 0), AdmissionRules::unlimited, metrics, NO_FAULTS));
+        ch = new EmbeddedChannel(stuck,
+                new UdpEchoHandler(udp(65507, 1, 5, 0, 0), AdmissionRules::unlimited, metrics, NO_FAULTS));
         metrics.bindUdp(() -> 0);
         ch.config().setWriteBufferWaterMark(UdpEchoListener.REPLY_QUEUE);
         for (int i = 0; i < 10; i++) {
