@@ -14,13 +14,15 @@ import java.util.concurrent.TimeUnit;
  * echoed byte against it ({@link EchoStream}), records each message's round trip when its last byte is back, and,
  * if the server ends the connection, how (FIN or RST) and after how many echo bytes.
  *
- * <p>Runs entirely on the channel's event loop; the session talks to it only through tasks on that loop.
+ * <p>Runs entirely on the channel's event loop; the session talks to it only through tasks on that loop, and it
+ * reports to the run's shared {@link RunState}.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
-    private final LoadSession session;
+    private final RunState run;
     private final LoopStats stats;
     private final EchoStream stream;
     private final int size;
+    private final int pipeline;
     private final boolean openLoop;
     private final InFlight inFlight;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -39,13 +41,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private long tickTargetNanos;
     private ScheduledFuture<?> tick;
 
-    ConnectionHandler(LoadSession session, LoopStats stats, EchoPattern pattern, long index) {
-        this.session = session;
+    ConnectionHandler(RunState run, LoadOptions options, LoopStats stats, EchoPattern pattern, long index) {
+        this.run = run;
         this.stats = stats;
-        this.size = session.options().messageSize();
-        this.stream = new EchoStream(pattern, size, session.options().expectPrefix(), index);
-        this.openLoop = session.options().openLoop();
-        this.inFlight = new InFlight(openLoop ? 16 : session.options().pipeline());
+        this.size = options.messageSize();
+        this.stream = new EchoStream(pattern, size, options.expectPrefix(), index);
+        this.pipeline = options.pipeline();
+        this.openLoop = options.openLoop();
+        this.inFlight = new InFlight(openLoop ? 16 : pipeline);
     }
 
     /** Completes when this connection has nothing more in flight after {@link #stop()}, or has closed. */
@@ -65,7 +68,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        session.connected(this);
+        run.connected(this);
         ctx.fireChannelActive();
     }
 
@@ -81,8 +84,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             tick();
             return;
         }
-        int depth = session.options().pipeline();
-        for (int i = inFlight.size(); i < depth; i++) {
+        for (int i = inFlight.size(); i < pipeline; i++) {
             if (!sendClaimed(System.nanoTime())) {
                 break;
             }
@@ -93,7 +95,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     /** Sends one unmeasured message and reports to the session once it is echoed: proves the connection admitted. */
     void ping() {
         if (!ctx.channel().isActive()) {
-            session.pingDone();
+            run.pingDone();
             return;
         }
         pinging = true;
@@ -157,11 +159,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean sendClaimed(long stampNanos) {
-        LoadSession.Claim claim = session.claim();
-        if (claim == LoadSession.Claim.STOP) {
+        RunState.Claim claim = run.claim();
+        if (claim == RunState.Claim.STOP) {
             return false;
         }
-        send(stampNanos, claim == LoadSession.Claim.MEASURED);
+        send(stampNanos, claim == RunState.Claim.MEASURED);
         return true;
     }
 
@@ -193,7 +195,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 // Bytes nobody sent (or more than was sent): as wrong as a changed byte.
                 stats.bytesReceived += buf.readableBytes();
                 stats.mismatches++;
-                session.noteError("unsolicited " + buf.readableBytes() + " bytes from " + ctx.channel().remoteAddress());
+                run.noteError("unsolicited " + buf.readableBytes() + " bytes from " + ctx.channel().remoteAddress());
                 buf.skipBytes(buf.readableBytes());
                 return;
             }
@@ -218,7 +220,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         stats.allRoundTrips++;
         if (stream.takeCorrupt()) {
             stats.mismatches++;
-            session.noteError("echo mismatch on " + ctx.channel().localAddress() + " -> "
+            run.noteError("echo mismatch on " + ctx.channel().localAddress() + " -> "
                     + ctx.channel().remoteAddress());
         }
         if (measured) {
@@ -228,7 +230,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (pinging && inFlight.isEmpty()) {
             pinging = false;
-            session.pingDone();
+            run.pingDone();
         }
         if (started && !openLoop && !stopping) {
             if (!sendClaimed(System.nanoTime())) {
@@ -258,11 +260,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             tick = null;
         }
         if (!closingOurselves) {
-            session.died(admitted, resetSeen, receivedHere, ctx.channel().remoteAddress());
+            run.died(admitted, resetSeen, receivedHere, ctx.channel().remoteAddress());
         }
         if (pinging) {
             pinging = false;
-            session.pingDone();
+            run.pingDone();
         }
         finished.complete(null);
         ctx.fireChannelInactive();
@@ -273,7 +275,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         resetSeen |= String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("reset");
         // A write failing because the server closed the connection is the close's echo, not a cause of its own.
         if (!closingOurselves && !(cause instanceof java.nio.channels.ClosedChannelException)) {
-            session.noteError(ctx.channel().remoteAddress() + ": " + cause);
+            run.noteError(ctx.channel().remoteAddress() + ": " + cause);
         }
         ctx.close();
     }

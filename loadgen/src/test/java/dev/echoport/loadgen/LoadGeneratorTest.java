@@ -1,7 +1,7 @@
 package dev.echoport.loadgen;
 
 import dev.echoport.testsupport.EveryTransport;
-import dev.echoport.server.EchoServer;
+import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.transport.Transport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,8 +17,8 @@ class LoadGeneratorTest {
 
     @EveryTransport
     void closedLoopCountsEveryMessageAndEchoesEveryByte(Transport client) throws Exception {
-        try (EchoServer server = TestServers.echoport("")) {
-            LoadOptions o = LoadOptions.defaults("127.0.0.1", server.port())
+        try (RunningEchoport server = RunningEchoport.start("")) {
+            LoadOptions o = LoadOptions.defaults("127.0.0.1", server.echoPort())
                     .withConnections(4).withMessageSize(300).withPipeline(4).withTotalMessages(2_000)
                     .withTransport(client.configName());
 
@@ -41,9 +41,9 @@ class LoadGeneratorTest {
 
     @Test
     void largeMessagesSpanningThePatternPeriodAreVerified() throws Exception {
-        try (EchoServer server = TestServers.echoport("")) {
+        try (RunningEchoport server = RunningEchoport.start("")) {
             int size = EchoPattern.PERIOD * 2 + 17; // crosses the pattern's wrap-around inside one message
-            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.port())
+            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.echoPort())
                     .withConnections(2).withMessageSize(size).withPipeline(2).withTotalMessages(20));
 
             assertThat(r.mismatches()).isZero();
@@ -54,8 +54,8 @@ class LoadGeneratorTest {
 
     @Test
     void warmupTrafficIsSentButNotMeasured() throws Exception {
-        try (EchoServer server = TestServers.echoport("")) {
-            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.port())
+        try (RunningEchoport server = RunningEchoport.start("")) {
+            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.echoPort())
                     .withConnections(2).withMessageSize(64).withWarmup(Duration.ofMillis(300))
                     .withTotalMessages(500));
 
@@ -68,9 +68,9 @@ class LoadGeneratorTest {
 
     @Test
     void durationModeStopsOnTimeAndAwaitsEveryMessageInFlight() throws Exception {
-        try (EchoServer server = TestServers.echoport("")) {
+        try (RunningEchoport server = RunningEchoport.start("")) {
             long start = System.nanoTime();
-            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.port())
+            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.echoPort())
                     .withConnections(3).withPipeline(8).withDuration(Duration.ofMillis(500)));
             double elapsed = (System.nanoTime() - start) / 1e9;
 
@@ -84,8 +84,8 @@ class LoadGeneratorTest {
 
     @EveryTransport
     void openLoopSendsAtTheTargetRateAndMeasuresFromIntendedTimes(Transport client) throws Exception {
-        try (EchoServer server = TestServers.echoport("")) {
-            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.port())
+        try (RunningEchoport server = RunningEchoport.start("")) {
+            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.echoPort())
                     .withConnections(4).withMessageSize(100).withTargetRate(2_000)
                     .withDuration(Duration.ofSeconds(1)).withTransport(client.configName()));
 
@@ -100,8 +100,8 @@ class LoadGeneratorTest {
 
     @Test
     void openLoopWithAMessageCountStopsAtTheCount() throws Exception {
-        try (EchoServer server = TestServers.echoport("")) {
-            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.port())
+        try (RunningEchoport server = RunningEchoport.start("")) {
+            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.echoPort())
                     .withConnections(2).withTargetRate(5_000).withTotalMessages(1_000));
 
             assertThat(r.clean()).isTrue();
@@ -112,9 +112,9 @@ class LoadGeneratorTest {
 
     @Test
     void connectRatePacesNewConnections() throws Exception {
-        try (EchoServer server = TestServers.echoport("")) {
+        try (RunningEchoport server = RunningEchoport.start("")) {
             long start = System.nanoTime();
-            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.port())
+            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.echoPort())
                     .withConnections(20).withConnectRate(50).withTotalMessages(20));
             double elapsed = (System.nanoTime() - start) / 1e9;
 
@@ -125,8 +125,8 @@ class LoadGeneratorTest {
 
     @Test
     void refusedConnectionsAreCountedAsConnectFailures() throws Exception {
-        try (EchoServer server = TestServers.echoport("echoport.admission.max-connections = 2")) {
-            RunDetails d = LoadGenerator.runDetailed(LoadOptions.defaults("127.0.0.1", server.port())
+        try (RunningEchoport server = RunningEchoport.start("admission.max-connections = 2")) {
+            RunDetails d = LoadGenerator.runDetailed(LoadOptions.defaults("127.0.0.1", server.echoPort())
                     .withConnections(5).withDuration(Duration.ofMillis(300)), null);
 
             assertThat(d.report().connectionsOpened()).isEqualTo(2);
@@ -139,8 +139,8 @@ class LoadGeneratorTest {
     @Test
     void nothingListeningIsConnectionRefused() throws Exception {
         int port;
-        try (EchoServer server = TestServers.echoport("")) {
-            port = server.port();
+        try (RunningEchoport server = RunningEchoport.start("")) {
+            port = server.echoPort();
         }
         RunDetails d = LoadGenerator.runDetailed(LoadOptions.defaults("127.0.0.1", port).withConnections(3)
                 .withDuration(Duration.ofMillis(200)), null);
@@ -204,8 +204,9 @@ class LoadGeneratorTest {
 
     @Test
     void jsonCarriesEveryField() throws Exception {
-        try (EchoServer server = TestServers.echoport("")) {
-            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.port()).withTotalMessages(50));
+        try (RunningEchoport server = RunningEchoport.start("")) {
+            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", server.echoPort())
+                    .withTotalMessages(50));
             String json = r.toJson();
             for (var c : LoadReport.class.getRecordComponents()) {
                 assertThat(json).contains("\"" + c.getName() + "\":");

@@ -1,7 +1,7 @@
 package dev.echoport.loadgen;
 
 import dev.echoport.loadgen.cli.LoadgenMain;
-import dev.echoport.server.EchoServer;
+import dev.echoport.testsupport.RunningEchoport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
@@ -62,8 +62,8 @@ class LoadgenCliTest {
 
     @Test
     void aCleanRunPrintsJsonAndExitsZero() {
-        try (EchoServer server = TestServers.echoport("")) {
-            int code = run("--port", String.valueOf(server.port()), "-c", "2", "-s", "1KiB", "-n", "100", "--json");
+        try (RunningEchoport server = RunningEchoport.start("")) {
+            int code = run("--port", String.valueOf(server.echoPort()), "-c", "2", "-s", "1KiB", "-n", "100", "--json");
 
             assertThat(code).isZero();
             assertThat(out().strip()).startsWith("{").endsWith("}").contains("\"roundTrips\":100,")

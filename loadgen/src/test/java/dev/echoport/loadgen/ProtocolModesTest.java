@@ -2,7 +2,7 @@ package dev.echoport.loadgen;
 
 import dev.echoport.testsupport.Await;
 import dev.echoport.loadgen.cli.LoadgenMain;
-import dev.echoport.server.EchoServer;
+import dev.echoport.testsupport.RunningEchoport;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.Test;
@@ -36,9 +36,9 @@ class ProtocolModesTest {
         Files.writeString(dir.resolve("s.key"), server.getPrivateKeyPEM());
         Files.writeString(dir.resolve("ca.crt"), ca.getCertificatePEM());
         Files.writeString(dir.resolve("other.crt"), otherCa.getCertificatePEM());
-        try (EchoServer es = TestServers.echoport("echoport.tls { enabled = true, port = 0, certificate = \""
+        try (RunningEchoport es = RunningEchoport.start("tls { enabled = true, port = 0, certificate = \""
                 + dir.resolve("s.crt") + "\", private-key = \"" + dir.resolve("s.key") + "\" }")) {
-            String port = String.valueOf(es.tlsPort());
+            String port = String.valueOf(es.server().tlsPort());
             Run ok = run("--port", port, "--tls", "--tls-ca", dir.resolve("ca.crt").toString(), "-c", "4",
                     "-s", "16KiB", "-n", "2000", "--json");
             assertThat(ok.status).as(ok.err).isZero();
@@ -52,24 +52,23 @@ class ProtocolModesTest {
             assertThat(distrust.status).isEqualTo(ExitCodes.CONNECTION_ERRORS);
             // The server saw the client refuse its certificate: a failed handshake (the reason is the client's
             // alert: certificate_unknown from the JDK, internal_error from BoringSSL).
-            Await.until("the refused handshake counted by the server", () -> es.metrics().registry()
-                    .find("echoport.tls.handshake.failures").counters().stream()
-                    .mapToDouble(io.micrometer.core.instrument.Counter::count).sum() >= 1);
+            Await.until("the refused handshake counted by the server",
+                    () -> es.counter("echoport.tls.handshake.failures") >= 1);
         }
     }
 
     @Test
     void udp_load_verifies_each_datagram_and_counts_what_the_rate_limit_drops() throws Exception {
-        try (EchoServer es = TestServers.echoport("echoport.udp { enabled = true, port = 0,"
+        try (RunningEchoport es = RunningEchoport.start("udp { enabled = true, port = 0,"
                 + " packets-per-second-per-source = 1000000, burst = 1000000 }")) {
-            Run ok = run("--port", String.valueOf(es.udpPort()), "--udp", "-c", "2", "-s", "1000", "-n", "2000",
-                    "--json");
+            Run ok = run("--port", String.valueOf(es.server().udpPort()), "--udp", "-c", "2", "-s", "1000",
+                    "-n", "2000", "--json");
             assertThat(ok.status).as(ok.err + ok.out).isZero();
             assertThat(ok.out).contains("\"lost\":0").contains("\"mismatches\":0").contains("\"roundTrips\":2000");
         }
-        try (EchoServer limited = TestServers.echoport("echoport.udp { enabled = true, port = 0,"
+        try (RunningEchoport limited = RunningEchoport.start("udp { enabled = true, port = 0,"
                 + " packets-per-second-per-source = 5, burst = 5 }")) {
-            UdpLoad.Result r = UdpLoad.run(LoadOptions.defaults("127.0.0.1", limited.udpPort())
+            UdpLoad.Result r = UdpLoad.run(LoadOptions.defaults("127.0.0.1", limited.server().udpPort())
                     .withDuration(Duration.ofSeconds(1)).withMessageSize(64));
             assertThat(r.roundTrips()).as("burst 5 + 5/s for about 1 s").isBetween(5L, 12L);
             assertThat(r.lost()).isPositive();

@@ -1,9 +1,5 @@
 package dev.echoport.loadgen;
 
-import com.typesafe.config.ConfigFactory;
-import dev.echoport.config.SettingsLoader;
-import dev.echoport.server.EchoServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -21,19 +17,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Echo servers for tests: the real echoport in-process, and small broken ones that prove errors are caught (public:
- * the bench tests use them against the C client too).
+ * Small broken echo servers that prove the clients catch errors (public: the bench tests use them against the C client
+ * too). The real echoport comes from the service's shared fixture, {@code dev.echoport.testsupport.RunningEchoport}.
  */
 public final class TestServers {
     private TestServers() {
-    }
-
-    /** The real echoport server on an ephemeral loopback port; {@code extraConfig} is HOCON layered on top. */
-    static EchoServer echoport(String extraConfig) {
-        var config = ConfigFactory.parseString("echoport.host=127.0.0.1, echoport.port=0, echoport.admin.port=0, "
-                        + extraConfig)
-                .withFallback(SettingsLoader.defaults()).resolve();
-        return new EchoServer(SettingsLoader.fromConfig(config), new SimpleMeterRegistry()).start();
     }
 
     /** A NIO server on an ephemeral loopback port whose connections each get a handler from {@code handler}. */

@@ -1,7 +1,7 @@
 package dev.echoport.loadgen;
 
 import dev.echoport.loadgen.cli.LoadgenMain;
-import dev.echoport.server.EchoServer;
+import dev.echoport.testsupport.RunningEchoport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,22 +22,23 @@ class TestTargetModesTest {
 
     @Test
     void expect_prefix_verifies_every_reply_line_byte_for_byte() throws Exception {
-        try (EchoServer es = TestServers.echoport("echoport.echo.prefix = v1")) {
-            Run ok = run("--port", String.valueOf(es.port()), "--expect-prefix", "v1 ", "-c", "4", "-s", "300",
+        try (RunningEchoport es = RunningEchoport.start("echo.prefix = v1")) {
+            Run ok = run("--port", String.valueOf(es.echoPort()), "--expect-prefix", "v1 ", "-c", "4", "-s", "300",
                     "-p", "8", "-n", "4000", "--json");
             assertThat(ok.status).as(ok.err + ok.out).isZero();
             assertThat(ok.out).contains("\"mismatches\":0").contains("\"roundTrips\":4000")
                     .contains("\"totalBytesSent\":1200000").contains("\"totalBytesReceived\":1212000"); // + "v1 "
 
-            Run wrongPrefix = run("--port", String.valueOf(es.port()), "--expect-prefix", "v2 ", "-n", "10", "--json");
+            Run wrongPrefix = run("--port", String.valueOf(es.echoPort()), "--expect-prefix", "v2 ", "-n", "10",
+                    "--json");
             assertThat(wrongPrefix.status).as("a v2 reply expected from a v1 server").isEqualTo(ExitCodes.MISMATCH);
 
-            Run exact = run("--port", String.valueOf(es.port()), "-n", "10", "-d", "1s", "--json");
+            Run exact = run("--port", String.valueOf(es.echoPort()), "-n", "10", "-d", "1s", "--json");
             assertThat(exact.status).as("exact echo expected from a prefix-mode server")
                     .isNotEqualTo(ExitCodes.OK);
         }
-        try (EchoServer exactServer = TestServers.echoport("")) {
-            Run prefixed = run("--port", String.valueOf(exactServer.port()), "--expect-prefix", "v1 ", "-n", "10",
+        try (RunningEchoport exactServer = RunningEchoport.start("")) {
+            Run prefixed = run("--port", String.valueOf(exactServer.echoPort()), "--expect-prefix", "v1 ", "-n", "10",
                     "-d", "1s", "--json");
             assertThat(prefixed.status).as("a prefix expected from an exact echo server").isNotEqualTo(ExitCodes.OK);
         }
@@ -53,8 +54,8 @@ class TestTargetModesTest {
 
     @Test
     void latency_added_by_a_fault_shows_in_the_percentiles() throws Exception {
-        try (EchoServer es = TestServers.echoport("echoport.faults.latency = 50ms")) {
-            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", es.port()).withConnections(2)
+        try (RunningEchoport es = RunningEchoport.start("faults.latency = 50ms")) {
+            LoadReport r = LoadGenerator.run(LoadOptions.defaults("127.0.0.1", es.echoPort()).withConnections(2)
                     .withMessageSize(64).withTotalMessages(40));
             assertThat(r.mismatches()).isZero();
             assertThat(r.latency().p50Micros()).as("p50 with 50 ms added").isGreaterThanOrEqualTo(50_000);
@@ -64,8 +65,8 @@ class TestTargetModesTest {
 
     @Test
     void connections_the_server_ends_are_counted_by_fin_or_rst_with_the_bytes_before_each() throws Exception {
-        try (EchoServer fin = TestServers.echoport("echoport.faults.close-after-bytes = 10000")) {
-            RunDetails d = LoadGenerator.runDetailed(LoadOptions.defaults("127.0.0.1", fin.port())
+        try (RunningEchoport fin = RunningEchoport.start("faults.close-after-bytes = 10000")) {
+            RunDetails d = LoadGenerator.runDetailed(LoadOptions.defaults("127.0.0.1", fin.echoPort())
                     .withConnections(3).withMessageSize(300).withDuration(Duration.ofSeconds(5)), null);
             ServerEnds ends = d.report().serverEnds();
             assertThat(ends.byFin()).isEqualTo(3);
@@ -75,10 +76,10 @@ class TestTargetModesTest {
             assertThat(d.report().roundTrips()).as("33 whole 300 B replies in 10,000 B, per connection").isEqualTo(99);
             assertThat(d.exitCode()).isEqualTo(ExitCodes.CONNECTION_ERRORS);
         }
-        try (EchoServer rst = TestServers.echoport("echoport.faults.reset-after-bytes = 10000")) {
+        try (RunningEchoport rst = RunningEchoport.start("faults.reset-after-bytes = 10000")) {
             // The epoll client: Netty 4.2.18's io_uring client sometimes never reports a reset that arrives while it
             // waits for the rest of an echo (seen in about 1 run in 3; the README says so).
-            Run r = run("--port", String.valueOf(rst.port()), "-c", "3", "-s", "300", "-d", "5s", "-t", "epoll");
+            Run r = run("--port", String.valueOf(rst.echoPort()), "-c", "3", "-s", "300", "-d", "5s", "-t", "epoll");
             assertThat(r.status).isEqualTo(ExitCodes.CONNECTION_ERRORS);
             assertThat(r.out).contains("ended        by the server: 3 by RST after 10,000 B of echo");
         }

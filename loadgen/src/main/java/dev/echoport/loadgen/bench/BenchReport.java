@@ -7,9 +7,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
@@ -111,16 +113,17 @@ public final class BenchReport {
                         + " thread; the Java client's busiest event loop).", r.client(),
                 Md.secs(c.warmup().toMillis()), Md.secs(c.duration().toMillis()));
         md.line("- **Rounds**: %d, after one unrecorded warm-up round (every scenario against every server, so that"
-                + " no JVM's JIT compiler is measured). Each round runs every scenario against every server in turn, starting the line-up"
-                + " one server later each round, and the tables show the median round by round trips/s. Ratios are"
-                + " taken round by round (round i of one server against round i of the other, run seconds apart)"
-                + " and given as the median of those per-round ratios with their spread (min-max): a burst of noise"
-                + " on this shared machine hits one round of several servers, not every round of one.", c.rounds());
+                + " no JVM's JIT compiler is measured). Each round runs every scenario against every server in turn,"
+                + " starting the line-up one server later each round, and the tables show the median round by round"
+                + " trips/s. Ratios are taken round by round (round i of one server against round i of the other, run"
+                + " seconds apart) and given as the median of those per-round ratios with their spread (min-max): a"
+                + " burst of noise on this shared machine hits one round of several servers, not every round of one.",
+                c.rounds());
         md.line("- **Server CPU us/rt**: the server process's CPU time (user + system, from /proc/PID/stat) over the"
                 + " measured window, divided by the round trips completed in it. Throughput partly measures the"
                 + " client; CPU per round trip is the efficiency measure least distorted by that.");
-        md.line("- **Idle**: connections opened and held, each after one echoed byte; server RSS (VmRSS) and threads from"
-                + " /proc, heap after a forced full GC (`jcmd PID GC.run`, `GC.heap_info`), before and after (Java"
+        md.line("- **Idle**: connections opened and held, each after one echoed byte; server RSS (VmRSS) and threads"
+                + " from /proc, heap after a forced full GC (`jcmd PID GC.run`, `GC.heap_info`), before and after (Java"
                 + " servers only).");
         md.line("");
     }
@@ -220,6 +223,17 @@ public final class BenchReport {
                 p.connectFailures(), p.resets());
     }
 
+    /**
+     * "echoport io_uring: openssl (tls.provider = auto)" per server: tls.provider defaults to auto, which picks OpenSSL
+     * only where netty-tcnative loads, so the report names what served rather than assume a provider.
+     */
+    private String tlsProviders() {
+        Map<String, String> byServer = new LinkedHashMap<>();
+        r.protocols().forEach(p -> byServer.putIfAbsent(p.server(), p.tlsProvider()));
+        return byServer.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+                .collect(Collectors.joining("; "));
+    }
+
     /** TCP vs TLS vs UDP on one echoport process (and on each variant). */
     private void protocolCost() {
         if (r.protocols().isEmpty()) {
@@ -227,14 +241,15 @@ public final class BenchReport {
         }
         md.line("## TLS and UDP beside plain TCP");
         md.line("");
-        md.line("The same echoport process (%s) serves plain TCP, TLS (its default provider, TLS 1.3, an ECDSA P-256"
-                + " certificate made for the run) and UDP (the per-source rate limit lifted); loadgen's Java client"
-                + " drives each with the same shape (`--tls`, `--udp`; UDP: one datagram in flight per socket, a"
-                + " blocking socket per thread), every echoed byte verified. After one unrecorded warm-up run of TLS"
-                + " and UDP (their code is cold until then), median of %d round%s.",
+        md.line("The same echoport process (%s) serves plain TCP, TLS (TLS 1.3, an ECDSA P-256 certificate made for"
+                + " the run) and UDP (the per-source rate limit lifted); loadgen's Java client drives each with the"
+                + " same shape (`--tls`, `--udp`; UDP: one datagram in flight per socket, a blocking socket per"
+                + " thread), every echoed byte verified. After one unrecorded warm-up run of TLS and UDP (their code"
+                + " is cold until then), median of %d round%s. The TLS provider, as each server reported it in"
+                + " `echoport_tls_provider_info`: %s.",
                 r.protocols().stream().map(BenchResults.ProtocolRow::server).distinct()
                         .collect(Collectors.joining(", then ")), r.config().rounds(),
-                r.config().rounds() == 1 ? "" : "s");
+                r.config().rounds() == 1 ? "" : "s", tlsProviders());
         md.line("");
         md.line("| server | shape | protocol | round trips/s | MB/s each way | p50 us | p99 us | server CPU us/rt |"
                 + " vs TCP (rt/s) | verified | rounds (rt/s) |");

@@ -20,10 +20,12 @@ public record BenchResults(BenchConfig config, MachineInfo machine, List<LoadRow
      * @param protocol   "tcp", "tls" or "udp"
      * @param shape      "4 x 512 B" etc.
      * @param verified   every echoed byte matched and nothing was lost, reset or refused
+     * @param tlsProvider the provider serving the server's TLS listener, as it reported it ("openssl (tls.provider =
+     *                    auto)"); the same on each of the server's rows
      */
     public record ProtocolRow(String server, String protocol, String shape, double roundTripsPerSecond,
             double mbPerSecond, long p50Micros, long p99Micros, double serverCpuMicrosPerRoundTrip, boolean verified,
-            List<Double> roundRates) {
+            List<Double> roundRates, String tlsProvider) {
     }
 
     /**

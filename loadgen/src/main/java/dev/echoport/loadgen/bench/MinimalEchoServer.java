@@ -30,10 +30,12 @@ public final class MinimalEchoServer implements Callable<Integer> {
             description = "nio, epoll, io_uring, oio or auto. Default: ${DEFAULT-VALUE}.")
     String transport;
 
-    @Option(names = {"-H", "--host"}, defaultValue = "127.0.0.1", description = "Bind address. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-H", "--host"}, defaultValue = "127.0.0.1",
+            description = "Bind address. Default: ${DEFAULT-VALUE}.")
     String host;
 
-    @Option(names = {"-P", "--port"}, defaultValue = "0", description = "Port (0 = ephemeral). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-P", "--port"}, defaultValue = "0",
+            description = "Port (0 = ephemeral). Default: ${DEFAULT-VALUE}.")
     int port;
 
     @Option(names = "--threads", defaultValue = "0",

@@ -93,12 +93,13 @@ final class ProtocolCost {
     }
 
     /** The median round by rate; any failed round marks the row unverified. */
-    static BenchResults.ProtocolRow median(String server, String protocol, Shape shape, List<double[]> rounds) {
+    static BenchResults.ProtocolRow median(String server, String tlsProvider, String protocol, Shape shape,
+            List<double[]> rounds) {
         List<double[]> sorted = new ArrayList<>(rounds);
         sorted.sort(Comparator.comparingDouble(x -> x[0]));
         double[] m = sorted.get(sorted.size() / 2);
         boolean verified = rounds.stream().allMatch(x -> x[5] == 1);
         return new BenchResults.ProtocolRow(server, protocol, shape.name(), m[0], m[1], (long) m[2], (long) m[3],
-                m[4], verified, rounds.stream().map(x -> x[0]).toList());
+                m[4], verified, rounds.stream().map(x -> x[0]).toList(), tlsProvider);
     }
 }

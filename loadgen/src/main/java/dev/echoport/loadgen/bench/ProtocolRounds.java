@@ -39,6 +39,8 @@ final class ProtocolRounds {
     private List<BenchResults.ProtocolRow> rows(ServerProcess server, List<String> failures)
             throws InterruptedException {
         String label = server.spec().label();
+        String tlsProvider = TlsProviderProbe.describe(server);
+        notes.note("%s: TLS served by %s", label, tlsProvider);
         Map<String, List<double[]>> rounds = new LinkedHashMap<>();
         // The TCP rounds before warmed the plain path; TLS and UDP code is cold in the server (and the client) until
         // now, and a cold first round measured the JIT (investigation: 1,800 then 11,000 then 36,000 TLS rt/s).
@@ -72,7 +74,7 @@ final class ProtocolRounds {
             for (String protocol : List.of("tcp", "tls", "udp")) {
                 List<double[]> m = rounds.get(protocol + "|" + shape.name());
                 if (m != null && !m.isEmpty()) {
-                    rows.add(ProtocolCost.median(label, protocol, shape, m));
+                    rows.add(ProtocolCost.median(label, tlsProvider, protocol, shape, m));
                 }
             }
         }

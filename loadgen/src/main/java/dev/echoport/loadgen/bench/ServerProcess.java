@@ -158,6 +158,10 @@ final class ServerProcess implements AutoCloseable {
         return port;
     }
 
+    int adminPort() {
+        return adminPort;
+    }
+
     String describe() {
         return spec.label();
     }

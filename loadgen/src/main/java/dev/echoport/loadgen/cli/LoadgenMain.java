@@ -16,7 +16,10 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** The {@code loadgen} command: one verified load run against a TCP echo server; {@code bench} and {@code echo-server} below it. */
+/**
+ * The {@code loadgen} command: one verified load run against a TCP echo server; {@code bench} and {@code echo-server}
+ * below it.
+ */
 @Command(name = "loadgen", mixinStandardHelpOptions = true, version = "echoport loadgen 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
         description = {
@@ -43,10 +46,12 @@ import java.util.concurrent.Callable;
             "  loadgen --port 7007 --expect-prefix \"v1 \" -c 10     (prefix mode: echo.prefix = v1)",
             "  loadgen bench [--quick]                             (writes docs/benchmarks.md and .png)"})
 public final class LoadgenMain implements Callable<Integer> {
-    @Option(names = {"-H", "--host"}, defaultValue = "127.0.0.1", description = "Server host. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-H", "--host"}, defaultValue = "127.0.0.1",
+            description = "Server host. Default: ${DEFAULT-VALUE}.")
     String host;
 
-    @Option(names = {"-P", "--port"}, defaultValue = "7007", description = "Server TCP port. Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-P", "--port"}, defaultValue = "7007",
+            description = "Server TCP port. Default: ${DEFAULT-VALUE}.")
     int port;
 
     @Option(names = {"-c", "--connections"}, defaultValue = "1",
@@ -108,7 +113,8 @@ public final class LoadgenMain implements Callable<Integer> {
     @Option(names = "--expect-prefix", paramLabel = "TEXT", defaultValue = "",
             description = "Prefix mode (echoport's echo.prefix, Istio tcp-echo): send every message as a line"
                     + " (--size - 1 bytes and a \\n) and verify that each reply is exactly TEXT followed by that"
-                    + " line, e.g. --expect-prefix \"v1 \" against echo.prefix = v1. The reply counts as the round trip.")
+                    + " line, e.g. --expect-prefix \"v1 \" against echo.prefix = v1. The reply counts as the round"
+                    + " trip.")
     String expectPrefix;
 
     @Option(names = "--json", description = "Print the report as one JSON object on stdout (no progress line).")

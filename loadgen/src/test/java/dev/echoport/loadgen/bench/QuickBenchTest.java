@@ -72,6 +72,11 @@ class QuickBenchTest {
             assertThat(p.roundRates()).hasSize(config.rounds());
         }
         assertThat(report).contains("## TLS and UDP beside plain TCP");
+        // The provider is the one the server reported serving with (auto picks OpenSSL only where it loads).
+        String provider = (io.netty.handler.ssl.OpenSsl.isAvailable() ? "openssl" : "jdk") + " (tls.provider = auto)";
+        assertThat(results.protocols()).extracting(BenchResults.ProtocolRow::tlsProvider).containsOnly(provider);
+        assertThat(report).contains("`echoport_tls_provider_info`: " + results.protocols().get(0).server() + ": "
+                + provider + ".");
         for (BenchResults.LoadRow row : results.loads()) {
             LoadReport r = row.details().report();
             assertThat(r.clean()).as(row.server() + " " + row.scenario().name()).isTrue();
