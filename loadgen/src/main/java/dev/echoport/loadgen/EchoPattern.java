@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
 final class EchoPattern implements AutoCloseable {
     /** 2^17 - 1, a (Mersenne) prime: no message size below it realigns the sequence. */
     static final int PERIOD = 131_071;
-    private static final int STRIDE = 7_919; // prime: connection i starts at i * STRIDE mod PERIOD, distinct for i < PERIOD
+    /** Prime: connection i starts at i * STRIDE mod PERIOD, distinct for i < PERIOD. */
+    private static final int STRIDE = 7_919;
 
     private final ByteBuf doubled;
     private final ByteBuf unreleasable;

@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
  * lost (UDP may drop, and the server's per-source rate limit does drop on purpose).
  */
 public final class UdpLoad {
-    /** Generous: on a busy 2-core host a loopback echo was seen to take over 200 ms, and a late echo is not a lost one. */
+    /**
+     * Generous: on a busy 2-core host a loopback echo was seen to take over 200 ms, and a late echo is not a lost
+     * one.
+     */
     static final int REPLY_TIMEOUT_MILLIS = 1000;
     public static final int MAX_DATAGRAM = 65507;
 

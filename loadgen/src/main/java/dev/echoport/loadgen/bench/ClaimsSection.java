@@ -92,7 +92,8 @@ final class ClaimsSection {
                     verdict(q.getAsDouble(), true));
         }
         r.idle("echoport io_uring").ifPresent(u -> md.line("Idle, io_uring held %,d connections with %d threads in"
-                + " all (%s heap per connection).", u.opened(), u.threadsAfter(), Md.bytes(u.heapPerConnectionBytes())));
+                + " all (%s heap per connection).", u.opened(), u.threadsAfter(),
+                Md.bytes(u.heapPerConnectionBytes())));
         md.line("");
     }
 
