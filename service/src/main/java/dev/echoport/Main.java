@@ -95,15 +95,18 @@ public final class Main {
     private static int serve(Settings settings, Optional<Path> config) {
         Logger log = LoggerFactory.getLogger(Main.class);
         Echoport echoport = new Echoport(settings, config);
+        // Handlers go in before start() logs "started": a supervisor (or a test) that signals as soon as it sees that
+        // line must not meet the JVM's default HUP action, which is to exit. A signal that arrives during start-up
+        // waits in the queue and is acted on once the listeners are up.
+        LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
+        for (String name : new String[]{"TERM", "INT", "HUP"}) {
+            Signal.handle(new Signal(name), s -> signals.add(s.getName()));
+        }
         try {
             echoport.start();
         } catch (BindFailedException e) {
             System.err.println("echoport: " + e.getMessage());
             return EXIT_USAGE;
-        }
-        LinkedBlockingQueue<String> signals = new LinkedBlockingQueue<>();
-        for (String name : new String[]{"TERM", "INT", "HUP"}) {
-            Signal.handle(new Signal(name), s -> signals.add(s.getName()));
         }
         try {
             while (true) {

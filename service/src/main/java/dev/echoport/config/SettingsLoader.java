@@ -205,11 +205,20 @@ public final class SettingsLoader {
 
     /** {@code port}: one port, a list of them, or (from the environment) a comma-separated string of them. */
     private static List<Integer> ports(ConfigReader r) {
-        if (r.config().getValue("port").valueType() == ConfigValueType.NUMBER) {
+        ConfigValue value = r.config().getValue("port");
+        if (value.valueType() == ConfigValueType.NUMBER) {
             return List.of(r.intIn("port", 0, 65535));
         }
-        List<Integer> ports = r.list("port", "one port or a list of ports (9000, [9000, 9001], \"9000,9001\")",
-                SettingsLoader::port);
+        String rule = "one port or a list of ports (9000, [9000, 9001], \"9000,9001\")";
+        if (value.valueType() == ConfigValueType.STRING && !((String) value.unwrapped()).contains(",")) {
+            // One port from the environment (ECHOPORT_PORT=abc): name the key, not item [0] of a list.
+            try {
+                return List.of(port((String) value.unwrapped()));
+            } catch (IllegalArgumentException e) {
+                throw r.error("port", "expected a port from 0 to 65535, or a list of ports ([9000, 9001], \"9000,9001\")");
+            }
+        }
+        List<Integer> ports = r.list("port", rule, SettingsLoader::port);
         if (ports.isEmpty() || ports.size() > MAX_PORTS) {
             throw r.error("port", "expected 1 to " + MAX_PORTS + " ports");
         }

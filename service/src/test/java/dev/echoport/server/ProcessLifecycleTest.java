@@ -26,7 +26,7 @@ class ProcessLifecycleTest {
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', textBlock = """
-            ECHOPORT_PORT                  | abc     | echoport: config error: echoport.port = "abc": expected an integer from 0 to 65535
+            ECHOPORT_PORT                  | abc     | echoport: config error: echoport.port = "abc": expected a port from 0 to 65535, or a list of ports
             ECHOPORT_TRANSPORT             | kqueue  | echoport: config error: echoport.transport = kqueue: not available on this host (
             ECHOPORT_TRANSPORT             | select  | echoport: config error: echoport.transport = "select": expected one of auto | oio | nio | epoll | kqueue | io_uring
             ECHOPORT_MAX_CONNECTIONS       | -5      | echoport: config error: echoport.admission.max-connections = "-5": expected an integer from 0 to 10000000
