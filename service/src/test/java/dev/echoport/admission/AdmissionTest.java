@@ -33,7 +33,7 @@ class AdmissionTest {
                     .isEqualTo(2.0 * PING.length);
 
             a.close();
-            Await.until("rs.server().counts().active() == 1", () -> rs.server().counts().active() == 1);
+            Await.until("exactly one connection active", () -> rs.server().counts().active() == 1);
             try (Socket d = Clients.connect(rs.address())) {
                 assertThat(Clients.roundTrip(d, PING)).as("a freed slot lets the next one in").isEqualTo(PING);
             }
@@ -86,7 +86,7 @@ class AdmissionTest {
             assertThat(Clients.roundTrip(a, PING)).as("the admitted one is untouched").isEqualTo(PING);
             // and accepting resumed: with the slot free, a new connection gets in at once
             a.close();
-            Await.until("rs.server().counts().active() == 0", () -> rs.server().counts().active() == 0);
+            Await.until("no connection active", () -> rs.server().counts().active() == 0);
             try (Socket c = Clients.connect(rs.address())) {
                 assertThat(Clients.roundTrip(c, PING)).isEqualTo(PING);
             }

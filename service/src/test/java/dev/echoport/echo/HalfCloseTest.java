@@ -38,7 +38,7 @@ class HalfCloseTest {
             }
             writer.join(10_000);
             assertThat(got.toByteArray()).as("everything sent before the half-close came back").isEqualTo(payload);
-            Await.until("rs.server().counts().active() == 0", () -> rs.server().counts().active() == 0);
+            Await.until("no connection active", () -> rs.server().counts().active() == 0);
             // The slot is released by the close future, the close counted by the pipeline's channelInactive: either
             // may come first, so wait for the count rather than read it once.
             Await.until("closed{cause=client} = 1",

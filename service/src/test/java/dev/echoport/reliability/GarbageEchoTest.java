@@ -53,7 +53,7 @@ class GarbageEchoTest {
                     out.write(b);
                 }
             }, TINY_WRITES + " one-byte writes, seed " + seed);
-            Await.until("rs.server().counts().active() == 0", () -> rs.server().counts().active() == 0);
+            Await.until("no connection active", () -> rs.server().counts().active() == 0);
         } finally {
             readers.shutdownNow();
         }

@@ -38,7 +38,7 @@ class PeerMisbehaviourTest {
             int total = 3 * ROUNDS;
             Await.until(String.format("every connection released, %s seed %d", transport, seed),
                     () -> rs.server().counts().active() == 0);
-            Await.until("closed(rs) == total", () -> closed(rs) == total);
+            Await.until("every connection counted as closed", () -> closed(rs) == total);
             assertThat(rs.counter("echoport.connections.accepted")).isEqualTo(total);
             assertThat(rs.counter("echoport.connections.closed", "cause", "client"))
                     .as("closes counted as the client's doing, %s seed %d", transport, seed).isEqualTo(total);

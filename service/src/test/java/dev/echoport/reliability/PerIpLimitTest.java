@@ -56,7 +56,7 @@ class PerIpLimitTest {
             for (Socket s : open) {
                 s.close();
             }
-            Await.until("rs.server().counts().active() == 0", () -> rs.server().counts().active() == 0);
+            Await.until("no connection active", () -> rs.server().counts().active() == 0);
         } finally {
             for (Socket s : open) {
                 s.close();

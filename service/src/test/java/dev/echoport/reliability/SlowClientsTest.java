@@ -88,8 +88,8 @@ class SlowClientsTest {
             trickle.close();
             flood.get(10, TimeUnit.SECONDS);
             trickleFlood.get(10, TimeUnit.SECONDS);
-            Await.until("rs.server().counts().active() == 1", () -> rs.server().counts().active() == 1);
-            Await.until("rs.server().pendingEchoBytes() == 0", () -> rs.server().pendingEchoBytes() == 0);
+            Await.until("exactly one connection active", () -> rs.server().counts().active() == 1);
+            Await.until("no echo bytes pending", () -> rs.server().pendingEchoBytes() == 0);
         } finally {
             pool.shutdownNow();
         }

@@ -89,7 +89,8 @@ class SlowlorisTest {
                             rs.server().counts().active(), n, transport),
                     () -> rs.server().counts().active() == n);
             try (Socket active = Clients.connect(rs.address())) {
-                Await.until("rs.server().counts().active() == n + 1", () -> rs.server().counts().active() == n + 1);
+                Await.until("every silent connection and the active one admitted",
+                        () -> rs.server().counts().active() == n + 1);
                 try (Socket over = Clients.connect(rs.address())) {
                     assertThat(Clients.refusal(over, 2_000)).as("connection past the slots held by the silent ones")
                             .isIn("reset", "eof");
