@@ -43,6 +43,26 @@ class LoadgenCliTest {
     }
 
     @Test
+    void everyHelpRendersWithoutPicocliWarnings() {
+        // picocli formats each description with String.format; a bare % makes --help print a warning on stderr
+        // (System.err, not the stream the command was given) and the text unformatted.
+        CommandLine cli = new CommandLine(new LoadgenMain());
+        java.util.List<CommandLine> commands = new java.util.ArrayList<>(java.util.List.of(cli));
+        commands.addAll(cli.getSubcommands().values());
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        try {
+            for (CommandLine c : commands) {
+                assertThat(c.getUsageMessage()).as(c.getCommandName()).isNotBlank();
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(warnings.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
     void aBadValueIsOneLineNamingTheOptionAndExitTwo() {
         assertThat(run("--connections", "many")).isEqualTo(ExitCodes.USAGE);
         assertThat(err().strip()).contains("--connections").doesNotContain("\n");

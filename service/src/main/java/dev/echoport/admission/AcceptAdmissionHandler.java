@@ -94,8 +94,12 @@ public final class AcceptAdmissionHandler extends ChannelInboundHandlerAdapter {
 
     private void register(Channel child) {
         ctx.fireChannelRead(child);
-        if (!child.isOpen() && !child.closeFuture().isDone()) {
-            admission.registrationFailed(child); // Netty's acceptor force-closed it: no close future will fire
+        // Netty's acceptor force-closes a child it could not register, and then no close future fires. A child that
+        // registered may already be closing on its own loop (a fast TLS failure): it is not open, and its close
+        // future is not done yet. Netty closes (isOpen false), then completes the close future, then deregisters,
+        // so read in the other order: not registered and still no close future means it never registered.
+        if (!child.isOpen() && !child.isRegistered() && !child.closeFuture().isDone()) {
+            admission.registrationFailed(child);
         }
     }
 }

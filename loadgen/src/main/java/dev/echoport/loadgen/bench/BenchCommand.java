@@ -83,7 +83,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--rounds", paramLabel = "N",
             description = "Rounds: every scenario runs N times against every server, interleaved, and the median"
-                    + " round is reported (the spread too); 5 or more to resolve 5%. Default: 5 (--quick: 1).")
+                    + " round is reported (the spread too); 5 or more to resolve 5%%. Default: 5 (--quick: 1).")
     Integer rounds;
 
     @Option(names = "--base-port", defaultValue = "17100",
