@@ -209,16 +209,17 @@ public final class SettingsLoader {
         if (value.valueType() == ConfigValueType.NUMBER) {
             return List.of(r.intIn("port", 0, 65535));
         }
-        String rule = "one port or a list of ports (9000, [9000, 9001], \"9000,9001\")";
         if (value.valueType() == ConfigValueType.STRING && !((String) value.unwrapped()).contains(",")) {
             // One port from the environment (ECHOPORT_PORT=abc): name the key, not item [0] of a list.
             try {
                 return List.of(port((String) value.unwrapped()));
             } catch (IllegalArgumentException e) {
-                throw r.error("port", "expected a port from 0 to 65535, or a list of ports ([9000, 9001], \"9000,9001\")");
+                throw r.error("port", "expected a port from 0 to 65535, or a list of ports ([9000, 9001], "
+                        + "\"9000,9001\")");
             }
         }
-        List<Integer> ports = r.list("port", rule, SettingsLoader::port);
+        List<Integer> ports = r.list("port", "one port or a list of ports (9000, [9000, 9001], \"9000,9001\")",
+                SettingsLoader::port);
         if (ports.isEmpty() || ports.size() > MAX_PORTS) {
             throw r.error("port", "expected 1 to " + MAX_PORTS + " ports");
         }
