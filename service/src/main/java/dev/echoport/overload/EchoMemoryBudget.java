@@ -109,6 +109,14 @@ public final class EchoMemoryBudget {
         });
     }
 
+    /**
+     * One connection's share of the room left under the stop-accepting mark, with {@code connections} open: what its
+     * next read buffer may take so that all of them reading at once stay within the mark.
+     */
+    public long readShare(int connections) {
+        return Math.max(0, stopAccepting - queued.get()) / Math.max(1, connections);
+    }
+
     /** Echo bytes queued in user space over all connections, as last reported. */
     public long queued() {
         return queued.get();

@@ -7,14 +7,20 @@ import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.UncheckedBooleanSupplier;
 
+import java.util.function.IntSupplier;
+
 /**
  * Read buffers sized as Netty's adaptive allocator sizes them (64 B to 64 KiB, following what reads return), but at
- * most {@link #PRESSURE_READ} bytes while queued echo bytes are over the {@link EchoMemoryBudget}.
+ * most {@link #PRESSURE_READ} bytes while queued echo bytes are over the {@link EchoMemoryBudget}, and otherwise at
+ * most each open connection's share of the room left under the stop-accepting mark ({@link
+ * EchoMemoryBudget#readShare}), never below {@link #PRESSURE_READ}.
  *
  * <p>A read buffer is memory too, and on io_uring a connection's next read holds its buffer from the moment the read
  * is submitted. Under a flood, hundreds of connections whose reads grew to 64 KiB would otherwise all take 64 KiB at
  * once when they resume or when their peers reset them (each drains its input), which is how a process with its echo
- * queue under the budget still ran out of direct memory. One allocator for every connection; each has its own handle.
+ * queue under the budget still ran out of direct memory: 1,100 connections leaving at once, their queue falling under
+ * the budget, took 1,100 reads of up to 64 KiB (a clean-clone CI run, 48 MiB of direct memory). With the share, every
+ * connection reading at once holds at most the room left. One allocator for every connection; each has its own handle.
  */
 public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator {
     /** The read size cap over the budget: small enough that a read per connection is cheap at any scale. */
@@ -22,14 +28,17 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
 
     private final AdaptiveRecvByteBufAllocator sizes = new AdaptiveRecvByteBufAllocator();
     private final EchoMemoryBudget budget;
+    private final IntSupplier connections;
 
     /**
+     * @param connections     the open connections now (each may have a read in flight)
      * @param messagesPerRead reads per batch: what Netty gives the transport's socket channels by default (16, and 1
      *                        for oio, which gathers all that is available into one read), which a bare allocator
      *                        would not
      */
-    public PressureAwareReads(EchoMemoryBudget budget, int messagesPerRead) {
+    public PressureAwareReads(EchoMemoryBudget budget, IntSupplier connections, int messagesPerRead) {
         this.budget = budget;
+        this.connections = connections;
         sizes.maxMessagesPerRead(messagesPerRead);
         // Load the handle's class now: a connection's first read may come when the process is out of descriptors,
         // and loading a class from a directory needs one (the event loop would die of the NoClassDefFoundError).
@@ -38,7 +47,7 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
 
     @Override
     public Handle newHandle() {
-        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget);
+        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections);
     }
 
     @Override
@@ -54,10 +63,12 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
 
     private static final class CappedHandle extends RecvByteBufAllocator.DelegatingHandle implements ExtendedHandle {
         private final EchoMemoryBudget budget;
+        private final IntSupplier connections;
 
-        CappedHandle(ExtendedHandle sizes, EchoMemoryBudget budget) {
+        CappedHandle(ExtendedHandle sizes, EchoMemoryBudget budget, IntSupplier connections) {
             super(sizes);
             this.budget = budget;
+            this.connections = connections;
         }
 
         @Override
@@ -68,7 +79,13 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
         @Override
         public int guess() {
             int g = delegate().guess();
-            return g > PRESSURE_READ && budget.overBudget() ? PRESSURE_READ : g;
+            if (g <= PRESSURE_READ) {
+                return g;
+            }
+            if (budget.overBudget()) {
+                return PRESSURE_READ;
+            }
+            return (int) Math.max(PRESSURE_READ, Math.min(g, budget.readShare(connections.getAsInt())));
         }
 
         @Override

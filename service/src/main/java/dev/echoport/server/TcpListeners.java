@@ -86,7 +86,7 @@ final class TcpListeners {
                     }
                 })
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, new PressureAwareReads(budget,
-                        transport.isThreadPerConnection() ? 1 : 16))
+                        () -> admission.counts().active(), transport.isThreadPerConnection() ? 1 : 16))
                 .childOption(ChannelOption.TCP_NODELAY, so.tcpNoDelay())
                 .childOption(ChannelOption.SO_KEEPALIVE, so.keepAlive())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

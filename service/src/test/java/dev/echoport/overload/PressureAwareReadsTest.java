@@ -6,29 +6,60 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Read sizes follow Netty's adaptive guess, capped at 4 KiB while queued echo is over the budget. */
+/**
+ * Read sizes follow Netty's adaptive guess, capped at 4 KiB while queued echo is over the budget and at each
+ * connection's share of the room under the stop-accepting mark otherwise.
+ */
 class PressureAwareReadsTest {
     private final EchoMemoryBudget budget = new EchoMemoryBudget(1 << 20, 2 << 20, 64 * 1024);
-    private final PressureAwareReads reads = new PressureAwareReads(budget, 16);
+    private final AtomicInteger connections = new AtomicInteger(1);
+    private final PressureAwareReads reads = new PressureAwareReads(budget, connections::get, 16);
 
     @Test
     void reads_up_to_sixteen_times_a_batch_as_netty_does_for_sockets() {
         assertThat(reads.maxMessagesPerRead()).isEqualTo(16);
     }
 
+    /** A handle whose reads filled their buffers, so that Netty's guess grew to 64 KiB. */
+    private RecvByteBufAllocator.Handle grown(EmbeddedChannel ch) {
+        RecvByteBufAllocator.Handle h = reads.newHandle();
+        for (int i = 0; i < 8; i++) {
+            h.reset(ch.config());
+            h.attemptedBytesRead(h.guess());
+            h.lastBytesRead(h.guess());
+            h.readComplete();
+        }
+        return h;
+    }
+
+    @Test
+    void many_connections_each_read_at_most_their_share_of_the_room_under_the_mark() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        try {
+            RecvByteBufAllocator.Handle h = grown(ch);
+            assertThat(h.guess()).as("one connection, 2 MiB of room").isEqualTo(64 * 1024);
+            connections.set(1_100); // the flood that ran a CI run out of direct memory, scaled: 2 MiB / 1,100
+            assertThat(h.guess()).isEqualTo(PressureAwareReads.PRESSURE_READ);
+            connections.set(64); // 2 MiB / 64 = 32 KiB each
+            assertThat(h.guess()).isEqualTo(32 * 1024);
+            budget.add(1 << 20); // half the room queued: 16 KiB each
+            assertThat(h.guess()).isEqualTo(16 * 1024);
+            assertThat((long) h.guess() * connections.get()).isLessThanOrEqualTo(budget.stopAcceptingMark()
+                    - budget.queued());
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
     @Test
     void a_grown_read_size_is_capped_over_the_budget_and_restored_under_it() {
         EmbeddedChannel ch = new EmbeddedChannel();
         try {
-            RecvByteBufAllocator.Handle h = reads.newHandle();
-            for (int i = 0; i < 8; i++) { // reads that fill the buffer make Netty's guess grow
-                h.reset(ch.config());
-                h.attemptedBytesRead(h.guess());
-                h.lastBytesRead(h.guess());
-                h.readComplete();
-            }
+            RecvByteBufAllocator.Handle h = grown(ch);
             int grown = h.guess();
             assertThat(grown).isGreaterThan(PressureAwareReads.PRESSURE_READ);
             budget.add((1 << 20) + 1);
