@@ -83,6 +83,10 @@ class FaultsPerConnectionTest {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", ep.server().port());
             MeterRegistry registry = ep.registry();
             try (Socket before = Clients.connect(address)) {
+                // connect() returns once the kernel has the connection; a round trip proves echoport admitted it (and
+                // gave it its faults) before the reload, not after (a clean-clone CI run saw 1,002 ms here).
+                assertThat(roundTripMillis(before)).as("a connection opened before the reload, before it")
+                        .isLessThan(LATENCY_MILLIS);
                 assertThat(active(registry, "latency")).isZero();
                 Files.writeString(file, listeners + ", faults.latency = " + LATENCY_MILLIS + "ms }\n");
                 CapturingAppender.clear();

@@ -88,12 +88,21 @@ public final class EchoportProcess implements AutoCloseable {
 
     /** A port that was free a moment ago (the kernel does not hand it out again at once). */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(false);
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
+        // The kernel may hand the same ephemeral port out again at once, and a test that asks for several (echo, admin,
+        // TLS) would then give one process the same port twice (a clean-clone CI run: exit 2, "must differ"). Never
+        // return a port twice in this JVM.
+        while (true) {
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(false);
+                s.bind(new InetSocketAddress("127.0.0.1", 0));
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
+
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public int echoPort() {
         return Integer.parseInt(env.get("ECHOPORT_PORT"));
