@@ -8,8 +8,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 
 /**
@@ -31,16 +29,10 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
  * <p><b>Half-close.</b> The channel allows half-closure: when the peer shuts its output down, everything still queued
  * is written, then the connection is closed.
  *
- * <p>Holds per-connection batch state: not {@code @Sharable}.
+ * <p>The batch, budget and close bookkeeping it shares with line echo is in {@link EchoQueueHandler}. Holds
+ * per-connection state: not {@code @Sharable}.
  */
-public final class EchoHandler extends ChannelInboundHandlerAdapter {
-    private final EchoMetrics metrics;
-    private final PortMetrics port;
-    private final boolean blockingWrites;
-    private final EchoBatch batch;
-    private final ConnectionBudget budget;
-    private VoidChannelPromise silentPromise;
-    private Runnable drained;
+public final class EchoHandler extends EchoQueueHandler {
     private boolean inputShutdown;
 
     /**
@@ -48,20 +40,7 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
      * @param blockingWrites the transport writes with blocking calls (OIO): never flush mid-batch
      */
     public EchoHandler(EchoMetrics metrics, PortMetrics port, boolean blockingWrites, EchoMemoryBudget budget) {
-        this.metrics = metrics;
-        this.port = port;
-        this.blockingWrites = blockingWrites;
-        this.batch = new EchoBatch(metrics, port);
-        this.budget = new ConnectionBudget(budget, metrics);
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        // Data writes need no promise each: a failed write also fails the batch marker, and the close that follows
-        // is recorded by ConnectionLifecycleHandler. One reused, silent void promise keeps the data path
-        // allocation-free.
-        silentPromise = new VoidChannelPromise(ctx.channel(), false);
-        drained = () -> queueDrained(ctx);
+        super(metrics, port, blockingWrites, budget);
     }
 
     @Override
@@ -92,34 +71,6 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        batch.flush(ctx, drained);
-        budget.batchEnded(ctx);
-        ctx.fireChannelReadComplete();
-    }
-
-    /**
-     * Reading stops in {@link #channelRead} and at the end of a batch; here it only resumes, once the queue is below
-     * the low watermark and the budget lets it, and never after the peer's half-close: there is nothing left to read,
-     * and Netty 4.2.18's epoll transport may by then have removed the socket from its epoll set (no interest left after
-     * EPOLLRDHUP with reading paused), so asking to read fails with "epoll_ctl(..) failed with error(-2)" and the
-     * connection would close as an error.
-     */
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            queueDrained(ctx);
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        budget.closed();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             inputShutdown = true;
@@ -130,8 +81,15 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
-    /** The queue shrank (below the low watermark, or a batch reached the socket): resume reading if allowed. */
-    private void queueDrained(ChannelHandlerContext ctx) {
+    /**
+     * Reading stops in {@link #channelRead} and at the end of a batch; here it only resumes, once the queue is below
+     * the low watermark and the budget lets it, and never after the peer's half-close: there is nothing left to read,
+     * and Netty 4.2.18's epoll transport may by then have removed the socket from its epoll set (no interest left after
+     * EPOLLRDHUP with reading paused), so asking to read fails with "epoll_ctl(..) failed with error(-2)" and the
+     * connection would close as an error.
+     */
+    @Override
+    void queueDrained(ChannelHandlerContext ctx) {
         if (budget.drained(ctx) && ctx.channel().isWritable() && !ctx.channel().config().isAutoRead()
                 && !inputShutdown) {
             ctx.channel().config().setAutoRead(true);

@@ -8,8 +8,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.VoidChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -31,9 +29,10 @@ import java.nio.charset.StandardCharsets;
  * reading pauses, as {@link EchoHandler} does; both resume once the queue drained below the low watermark. The
  * process's echo memory budget applies as to exact echo ({@link ConnectionBudget}).
  *
- * <p>Holds per-connection state: not {@code @Sharable}.
+ * <p>The batch, budget and close bookkeeping it shares with exact echo is in {@link EchoQueueHandler}. Holds
+ * per-connection state: not {@code @Sharable}.
  */
-public final class LineEchoHandler extends ChannelInboundHandlerAdapter {
+public final class LineEchoHandler extends EchoQueueHandler {
     /** Largest reply write: the size of one read, so one chunk adds what one read adds to the queue. */
     static final int CHUNK = 64 * 1024;
     /** Per event-loop thread: a chunk of input and of reply, as plain arrays. */
@@ -44,16 +43,9 @@ public final class LineEchoHandler extends ChannelInboundHandlerAdapter {
         }
     };
 
-    private final EchoMetrics metrics;
-    private final PortMetrics port;
-    private final boolean blockingWrites;
     private final byte[] prefix;
     private final int maxLineLength;
     private final LineTooLongLog tooLongLog;
-    private final EchoBatch batch;
-    private final ConnectionBudget budget;
-    private VoidChannelPromise silentPromise;
-    private Runnable drained;
     /** Bytes read and not answered yet: only while the channel is not writable. */
     private ByteBuf unread;
     /** The current line's prefix is out. */
@@ -74,20 +66,10 @@ public final class LineEchoHandler extends ChannelInboundHandlerAdapter {
      */
     public LineEchoHandler(EchoMetrics metrics, PortMetrics port, boolean blockingWrites, String prefix,
                            int maxLineLength, LineTooLongLog tooLongLog, EchoMemoryBudget budget) {
-        this.metrics = metrics;
-        this.port = port;
-        this.blockingWrites = blockingWrites;
+        super(metrics, port, blockingWrites, budget);
         this.prefix = (prefix + " ").getBytes(StandardCharsets.UTF_8);
         this.maxLineLength = maxLineLength;
         this.tooLongLog = tooLongLog;
-        this.batch = new EchoBatch(metrics, port);
-        this.budget = new ConnectionBudget(budget, metrics);
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        silentPromise = new VoidChannelPromise(ctx.channel(), false); // as EchoHandler: failures show in the marker
-        drained = () -> queueDrained(ctx);
     }
 
     @Override
@@ -106,29 +88,9 @@ public final class LineEchoHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        batch.flush(ctx, drained);
-        budget.batchEnded(ctx);
-        ctx.fireChannelReadComplete();
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            queueDrained(ctx);
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        budget.closed();
-        ctx.fireChannelInactive();
-    }
-
     /** The queue shrank: tell the budget, and answer (and maybe read) again. */
-    private void queueDrained(ChannelHandlerContext ctx) {
+    @Override
+    void queueDrained(ChannelHandlerContext ctx) {
         budget.drained(ctx);
         if (ctx.channel().isWritable() && !answering) { // while answering, proceed() checks again after its flush
             proceed(ctx);
