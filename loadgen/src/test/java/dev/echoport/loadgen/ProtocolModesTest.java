@@ -1,7 +1,6 @@
 package dev.echoport.loadgen;
 
 import dev.echoport.testsupport.Await;
-import dev.echoport.loadgen.cli.LoadgenMain;
 import dev.echoport.testsupport.RunningEchoport;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
@@ -9,9 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,17 +35,17 @@ class ProtocolModesTest {
         try (RunningEchoport es = RunningEchoport.start("tls { enabled = true, port = 0, certificate = \""
                 + dir.resolve("s.crt") + "\", private-key = \"" + dir.resolve("s.key") + "\" }")) {
             String port = String.valueOf(es.server().tlsPort());
-            Run ok = run("--port", port, "--tls", "--tls-ca", dir.resolve("ca.crt").toString(), "-c", "4",
+            CliRun ok = CliRun.of("--port", port, "--tls", "--tls-ca", dir.resolve("ca.crt").toString(), "-c", "4",
                     "-s", "16KiB", "-n", "2000", "--json");
-            assertThat(ok.status).as(ok.err).isZero();
-            assertThat(ok.out).contains("\"mismatches\":0").contains("\"roundTrips\":2000");
+            assertThat(ok.status()).as(ok.err()).isZero();
+            assertThat(ok.out()).contains("\"mismatches\":0").contains("\"roundTrips\":2000");
 
-            Run trustAll = run("--port", port, "--tls", "-c", "1", "-n", "100", "--json");
-            assertThat(trustAll.status).as(trustAll.err).isZero();
+            CliRun trustAll = CliRun.of("--port", port, "--tls", "-c", "1", "-n", "100", "--json");
+            assertThat(trustAll.status()).as(trustAll.err()).isZero();
 
-            Run distrust = run("--port", port, "--tls", "--tls-ca", dir.resolve("other.crt").toString(), "-c", "1",
-                    "-d", "500ms", "--json");
-            assertThat(distrust.status).isEqualTo(ExitCodes.CONNECTION_ERRORS);
+            CliRun distrust = CliRun.of("--port", port, "--tls", "--tls-ca", dir.resolve("other.crt").toString(),
+                    "-c", "1", "-d", "500ms", "--json");
+            assertThat(distrust.status()).isEqualTo(ExitCodes.CONNECTION_ERRORS);
             // The server saw the client refuse its certificate: a failed handshake (the reason is the client's
             // alert: certificate_unknown from the JDK, internal_error from BoringSSL).
             Await.until("the refused handshake counted by the server",
@@ -61,10 +57,10 @@ class ProtocolModesTest {
     void udp_load_verifies_each_datagram_and_counts_what_the_rate_limit_drops() throws Exception {
         try (RunningEchoport es = RunningEchoport.start("udp { enabled = true, port = 0,"
                 + " packets-per-second-per-source = 1000000, burst = 1000000 }")) {
-            Run ok = run("--port", String.valueOf(es.server().udpPort()), "--udp", "-c", "2", "-s", "1000",
+            CliRun ok = CliRun.of("--port", String.valueOf(es.server().udpPort()), "--udp", "-c", "2", "-s", "1000",
                     "-n", "2000", "--json");
-            assertThat(ok.status).as(ok.err + ok.out).isZero();
-            assertThat(ok.out).contains("\"lost\":0").contains("\"mismatches\":0").contains("\"roundTrips\":2000");
+            assertThat(ok.status()).as(ok.err() + ok.out()).isZero();
+            assertThat(ok.out()).contains("\"lost\":0").contains("\"mismatches\":0").contains("\"roundTrips\":2000");
         }
         try (RunningEchoport limited = RunningEchoport.start("udp { enabled = true, port = 0,"
                 + " packets-per-second-per-source = 5, burst = 5 }")) {
@@ -78,20 +74,10 @@ class ProtocolModesTest {
 
     @Test
     void udp_and_tls_together_and_a_too_small_udp_size_are_usage_errors() {
-        assertThat(run("--udp", "--tls").status).isEqualTo(ExitCodes.USAGE);
-        Run small = run("--udp", "-s", "4");
-        assertThat(small.status).isEqualTo(ExitCodes.USAGE);
-        assertThat(small.err.strip()).contains("--size").doesNotContain("\n");
+        assertThat(CliRun.of("--udp", "--tls").status()).isEqualTo(ExitCodes.USAGE);
+        CliRun small = CliRun.of("--udp", "-s", "4");
+        assertThat(small.status()).isEqualTo(ExitCodes.USAGE);
+        assertThat(small.err().strip()).contains("--size").doesNotContain("\n");
     }
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = LoadgenMain.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 }

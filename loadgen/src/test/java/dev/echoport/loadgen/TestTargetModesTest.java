@@ -1,13 +1,9 @@
 package dev.echoport.loadgen;
 
-import dev.echoport.loadgen.cli.LoadgenMain;
 import dev.echoport.testsupport.RunningEchoport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,33 +19,33 @@ class TestTargetModesTest {
     @Test
     void expect_prefix_verifies_every_reply_line_byte_for_byte() throws Exception {
         try (RunningEchoport es = RunningEchoport.start("echo.prefix = v1")) {
-            Run ok = run("--port", String.valueOf(es.echoPort()), "--expect-prefix", "v1 ", "-c", "4", "-s", "300",
-                    "-p", "8", "-n", "4000", "--json");
-            assertThat(ok.status).as(ok.err + ok.out).isZero();
-            assertThat(ok.out).contains("\"mismatches\":0").contains("\"roundTrips\":4000")
+            CliRun ok = CliRun.of("--port", String.valueOf(es.echoPort()), "--expect-prefix", "v1 ", "-c", "4",
+                    "-s", "300", "-p", "8", "-n", "4000", "--json");
+            assertThat(ok.status()).as(ok.err() + ok.out()).isZero();
+            assertThat(ok.out()).contains("\"mismatches\":0").contains("\"roundTrips\":4000")
                     .contains("\"totalBytesSent\":1200000").contains("\"totalBytesReceived\":1212000"); // + "v1 "
 
-            Run wrongPrefix = run("--port", String.valueOf(es.echoPort()), "--expect-prefix", "v2 ", "-n", "10",
-                    "--json");
-            assertThat(wrongPrefix.status).as("a v2 reply expected from a v1 server").isEqualTo(ExitCodes.MISMATCH);
+            CliRun wrongPrefix = CliRun.of("--port", String.valueOf(es.echoPort()), "--expect-prefix", "v2 ",
+                    "-n", "10", "--json");
+            assertThat(wrongPrefix.status()).as("a v2 reply expected from a v1 server").isEqualTo(ExitCodes.MISMATCH);
 
-            Run exact = run("--port", String.valueOf(es.echoPort()), "-n", "10", "-d", "1s", "--json");
-            assertThat(exact.status).as("exact echo expected from a prefix-mode server")
+            CliRun exact = CliRun.of("--port", String.valueOf(es.echoPort()), "-n", "10", "-d", "1s", "--json");
+            assertThat(exact.status()).as("exact echo expected from a prefix-mode server")
                     .isNotEqualTo(ExitCodes.OK);
         }
         try (RunningEchoport exactServer = RunningEchoport.start("")) {
-            Run prefixed = run("--port", String.valueOf(exactServer.echoPort()), "--expect-prefix", "v1 ", "-n", "10",
-                    "-d", "1s", "--json");
-            assertThat(prefixed.status).as("a prefix expected from an exact echo server").isNotEqualTo(ExitCodes.OK);
+            CliRun prefixed = CliRun.of("--port", String.valueOf(exactServer.echoPort()), "--expect-prefix", "v1 ",
+                    "-n", "10", "-d", "1s", "--json");
+            assertThat(prefixed.status()).as("a prefix expected from an exact echo server").isNotEqualTo(ExitCodes.OK);
         }
     }
 
     @Test
     void a_prefix_with_a_line_break_and_a_prefix_over_udp_are_usage_errors() {
-        assertThat(run("--expect-prefix", "v1\n").status).isEqualTo(ExitCodes.USAGE);
-        Run udp = run("--udp", "--expect-prefix", "v1 ");
-        assertThat(udp.status).isEqualTo(ExitCodes.USAGE);
-        assertThat(udp.err).contains("--expect-prefix");
+        assertThat(CliRun.of("--expect-prefix", "v1\n").status()).isEqualTo(ExitCodes.USAGE);
+        CliRun udp = CliRun.of("--udp", "--expect-prefix", "v1 ");
+        assertThat(udp.status()).isEqualTo(ExitCodes.USAGE);
+        assertThat(udp.err()).contains("--expect-prefix");
     }
 
     @Test
@@ -79,20 +75,11 @@ class TestTargetModesTest {
         try (RunningEchoport rst = RunningEchoport.start("faults.reset-after-bytes = 10000")) {
             // The epoll client: Netty 4.2.18's io_uring client sometimes never reports a reset that arrives while it
             // waits for the rest of an echo (seen in about 1 run in 3; the README says so).
-            Run r = run("--port", String.valueOf(rst.echoPort()), "-c", "3", "-s", "300", "-d", "5s", "-t", "epoll");
-            assertThat(r.status).isEqualTo(ExitCodes.CONNECTION_ERRORS);
-            assertThat(r.out).contains("ended        by the server: 3 by RST after 10,000 B of echo");
+            CliRun r = CliRun.of("--port", String.valueOf(rst.echoPort()), "-c", "3", "-s", "300", "-d", "5s",
+                    "-t", "epoll");
+            assertThat(r.status()).isEqualTo(ExitCodes.CONNECTION_ERRORS);
+            assertThat(r.out()).contains("ended        by the server: 3 by RST after 10,000 B of echo");
         }
     }
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = LoadgenMain.execute(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 }

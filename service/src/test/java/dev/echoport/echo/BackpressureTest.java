@@ -10,6 +10,7 @@ import dev.echoport.transport.Transport;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -47,7 +48,8 @@ class BackpressureTest {
             }, "non-reading-writer");
             writer.start();
 
-            long stalledAt = awaitStall(written);
+            long stalledAt = Await.stalled("the non-reading client's writer to stall", Duration.ofSeconds(30),
+                    written::get);
             long pending = rs.server().pendingEchoBytes();
             assertThat(stalledAt).as("the writer blocked: the server stopped reading").isLessThan(TOTAL / 4);
             assertThat(pending).as("echo bytes the server holds for the non-reading client (bound %d)", BOUND)
@@ -76,24 +78,6 @@ class BackpressureTest {
             Await.until("every echoed byte counted as sent",
                     () -> rs.counter("echoport.bytes.sent") == TOTAL);
         }
-    }
-
-    /** Waits until {@code counter} stops moving for half a second, and returns its value. */
-    private static long awaitStall(AtomicLong counter) throws InterruptedException {
-        long last = -1;
-        long since = System.nanoTime();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            long now = counter.get();
-            if (now != last) {
-                last = now;
-                since = System.nanoTime();
-            } else if (System.nanoTime() - since > 500_000_000L) {
-                return now;
-            }
-            Thread.sleep(10); // sampling an external counter: a stall is the absence of an event
-        }
-        throw new AssertionError("the writer never stalled: " + counter.get() + " bytes written");
     }
 
     private static void fill(byte[] chunk, long offset) {

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -124,7 +125,8 @@ class PrefixModeEchoTest {
             }, "empty-line-writer");
             writer.start();
 
-            long stalledAt = awaitStall(written, () -> (long) rs.counter("echoport.bytes.received"));
+            long stalledAt = Await.stalled("the server to stop reading and the writer to stall",
+                    Duration.ofSeconds(60), written::get, () -> (long) rs.counter("echoport.bytes.received"));
             long pending = rs.server().pendingEchoBytes();
             long bound = BOUND; // replies are chunked: an oio read larger than 64 KiB waits here unanswered
             System.out.printf("FIGURE prefix-mode %s: writer stalled after %,d B; server queued echo %,d B"
@@ -149,26 +151,5 @@ class PrefixModeEchoTest {
             assertThat(writeError.get()).isNull();
             assertThat(read).as("4 bytes of reply per empty line").isEqualTo(4 * total);
         }
-    }
-
-    /**
-     * Waits until neither the writer ({@code written}) nor the server's reading ({@code received}) has moved for half
-     * a second, the server having read something, and returns what was written. Without the last condition a
-     * server thread still busy with one-time JVM work (JFR initialisation on its first allocation, seen on a loaded
-     * machine) would pass for a paused one.
-     */
-    private static long awaitStall(AtomicLong written, java.util.function.LongSupplier received) {
-        long[] last = {-1, -1, System.nanoTime()};
-        return Await.value("the server to stop reading and the writer to stall", () -> {
-            long w = written.get();
-            long r = received.getAsLong();
-            if (w != last[0] || r != last[1] || r == 0) {
-                last[0] = w;
-                last[1] = r;
-                last[2] = System.nanoTime();
-                return -1L;
-            }
-            return System.nanoTime() - last[2] > 500_000_000L ? w : -1L;
-        }, v -> v >= 0, java.time.Duration.ofSeconds(60));
     }
 }

@@ -70,7 +70,8 @@ class FaultsMemoryBoundTest {
             }, "non-reading-writer");
             writer.start();
 
-            long stalledAt = awaitStall(written, () -> (long) rs.counter("echoport.bytes.received"));
+            long stalledAt = Await.stalled("the server to stop reading and the writer to stall",
+                    Duration.ofSeconds(60), written::get, () -> (long) rs.counter("echoport.bytes.received"));
             long pending = rs.server().pendingEchoBytes();
             long bound = transport.isThreadPerConnection() ? OIO_BOUND : BOUND;
             System.out.printf("FIGURE faults bound %s, %s: writer stalled after %,d B; server holds %,d B"
@@ -98,27 +99,6 @@ class FaultsMemoryBoundTest {
             assertThat(read).as("every byte written came back before EOF").isEqualTo(written.get());
             Await.until("nothing held once the connection closed", () -> rs.server().pendingEchoBytes() == 0);
         }
-    }
-
-    /**
-     * Waits until neither the writer ({@code written}) nor the server's reading ({@code received}) has moved for half
-     * a second, the server having read something, and returns what was written. Without the last condition a
-     * server thread still busy with one-time JVM work (JFR initialisation on its first allocation, seen on a loaded
-     * machine) would pass for a paused one.
-     */
-    private static long awaitStall(AtomicLong written, java.util.function.LongSupplier received) {
-        long[] last = {-1, -1, System.nanoTime()};
-        return Await.value("the server to stop reading and the writer to stall", () -> {
-            long w = written.get();
-            long r = received.getAsLong();
-            if (w != last[0] || r != last[1] || r == 0) {
-                last[0] = w;
-                last[1] = r;
-                last[2] = System.nanoTime();
-                return -1L;
-            }
-            return System.nanoTime() - last[2] > 500_000_000L ? w : -1L;
-        }, v -> v >= 0, java.time.Duration.ofSeconds(60));
     }
 
     private static void fill(byte[] chunk, long offset) {

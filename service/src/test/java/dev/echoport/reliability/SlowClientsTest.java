@@ -59,8 +59,8 @@ class SlowClientsTest {
                 return null;
             });
             // Writers stop moving once the server stopped reading them (backpressure); wait for that.
-            assertThat(awaitStalled(written, 10_000)).as("non-reader stalled, %s", transport).isTrue();
-            assertThat(awaitStalled(trickleWritten, 10_000)).as("trickle writer stalled").isTrue();
+            Await.stalled("the non-reader to stall, " + transport, Await.DEFAULT, written::get);
+            Await.stalled("the trickle writer to stall, " + transport, Await.DEFAULT, trickleWritten::get);
             long pending = rs.server().pendingEchoBytes();
             long maxPending = pending;
             long[] loaded = pings(ping, 300, seed + 1);
@@ -120,20 +120,5 @@ class SlowClientsTest {
             // expected: the test resets the socket while this write blocks
         }
         return null;
-    }
-
-    /** True once {@code counter} has not moved for 500 ms (the writer is blocked), false at the deadline. */
-    private static boolean awaitStalled(AtomicLong counter, long millis) throws InterruptedException {
-        long last = -1;
-        long deadline = System.currentTimeMillis() + millis;
-        while (System.currentTimeMillis() < deadline) {
-            long now = counter.get();
-            if (now == last && now > 0) {
-                return true;
-            }
-            last = now;
-            Thread.sleep(500); // sampling an external rate: a stall can only be seen over time
-        }
-        return false;
     }
 }

@@ -1,8 +1,10 @@
 package dev.echoport.testsupport;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.fail;
@@ -15,6 +17,8 @@ import static org.assertj.core.api.Assertions.fail;
 public final class Await {
     /** Long enough for a shared, loaded 2-core machine; a condition that holds returns at once. */
     public static final Duration DEFAULT = Duration.ofSeconds(15);
+    /** How long nothing may move for a stall: longer than any pause of a working writer or reader. */
+    public static final Duration STALL = Duration.ofMillis(500);
     private static final long POLL_MILLIS = 5;
 
     private Await() {
@@ -54,6 +58,39 @@ public final class Await {
 
     public static <T> T value(String what, Callable<T> value, Predicate<? super T> condition) {
         return value(what, value, condition, DEFAULT);
+    }
+
+    /**
+     * Waits until every counter is above zero and none has moved for {@link #STALL}, and returns the first one's value
+     * then: a writer blocked by backpressure, a server that stopped reading. A stall is the absence of an event, so it
+     * can only be seen over time. Requiring each counter to have moved first keeps a side that has not started yet, or
+     * is still busy with one-time JVM work (JFR initialisation on its first allocation, seen on a loaded machine),
+     * from passing for a stalled one. Fails at the deadline with the counters last seen.
+     */
+    public static long stalled(String what, Duration timeout, LongSupplier first, LongSupplier... others) {
+        long[] last = new long[1 + others.length];
+        Arrays.fill(last, -1);
+        long[] since = {System.nanoTime()};
+        boolean stalled = holds(() -> {
+            boolean moved = false;
+            boolean started = true;
+            for (int i = 0; i < last.length; i++) {
+                long now = i == 0 ? first.getAsLong() : others[i - 1].getAsLong();
+                moved |= now != last[i];
+                started &= now > 0;
+                last[i] = now;
+            }
+            if (moved || !started) {
+                since[0] = System.nanoTime();
+                return false;
+            }
+            return System.nanoTime() - since[0] >= STALL.toNanos();
+        }, timeout);
+        if (!stalled) {
+            fail("timed out after " + timeout.toMillis() + " ms waiting for: " + what + " (no change for "
+                    + STALL.toMillis() + " ms); last seen: " + Arrays.toString(last));
+        }
+        return last[0];
     }
 
     /** True if {@code condition} held within {@code timeout}; for tests that report rather than fail. */
