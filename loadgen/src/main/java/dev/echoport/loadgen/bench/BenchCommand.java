@@ -105,12 +105,20 @@ public final class BenchCommand implements Callable<Integer> {
         return results.loads().isEmpty() ? ExitCodes.BENCH_FAILED : ExitCodes.OK;
     }
 
-    /** The options as given, quoted where needed, so the report can say exactly how to run it again. */
+    /**
+     * The options as given, quoted where needed, so the report can say exactly how to run it again. Run as
+     * {@code loadgen bench ...}, picocli hands this subcommand the whole command line: the leading "bench" is the
+     * command's name, not an option, and the report already says {@code bench}.
+     */
     private String arguments() {
         if (spec == null || spec.commandLine().getParseResult() == null) {
             return "";
         }
-        return spec.commandLine().getParseResult().originalArgs().stream()
+        java.util.List<String> args = spec.commandLine().getParseResult().originalArgs();
+        if (!args.isEmpty() && args.get(0).equals(spec.name())) {
+            args = args.subList(1, args.size());
+        }
+        return args.stream()
                 .map(a -> a.matches("[A-Za-z0-9_./:=,@-]+") ? a : "'" + a.replace("'", "'\\''") + "'")
                 .collect(java.util.stream.Collectors.joining(" "));
     }

@@ -29,6 +29,16 @@ class QuickBenchTest {
     private static final Logger log = LoggerFactory.getLogger(QuickBenchTest.class);
 
     @Test
+    void theReportQuotesTheOptionsAsGivenWithoutTheCommandName() {
+        // Through loadgen's own command line, as bench/run.sh runs it: picocli hands the subcommand every argument.
+        CommandLine.ParseResult parsed = new CommandLine(new dev.echoport.loadgen.cli.LoadgenMain())
+                .parseArgs("bench", "--quick", "--note", "shared host, it's noisy", "--base-port", "27100");
+        BenchCommand bench = (BenchCommand) parsed.subcommand().commandSpec().userObject();
+        assertThat(bench.config().arguments())
+                .isEqualTo("--quick --note 'shared host, it'\\''s noisy' --base-port 27100");
+    }
+
+    @Test
     @Timeout(420)
     void quickBenchProducesAConsistentReportAndChart(@TempDir Path out) throws Exception {
         BenchCommand cmd = new BenchCommand();
