@@ -2,10 +2,9 @@ package dev.echoport.prometheus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.echoport.testsupport.EchoportProcess;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -42,7 +41,7 @@ final class PrometheusServer implements AutoCloseable {
         Path config = Files.writeString(workDir.resolve("prometheus.yml"), configYaml);
         Path data = Files.createDirectories(workDir.resolve("data"));
         Path log = workDir.resolve("prometheus.log");
-        int port = freeLoopbackPort();
+        int port = EchoportProcess.freePort(); // never one of the echoport ports the same test was given
         Process p = new ProcessBuilder(binary.toString(),
                 "--config.file=" + config,
                 "--storage.tsdb.path=" + data,
@@ -55,12 +54,6 @@ final class PrometheusServer implements AutoCloseable {
         } catch (RuntimeException | Error | InterruptedException e) {
             server.close();
             throw e;
-        }
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

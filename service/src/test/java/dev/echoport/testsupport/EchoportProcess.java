@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -24,6 +26,8 @@ import java.util.function.Predicate;
  * kills the process if it is still alive.
  */
 public final class EchoportProcess implements AutoCloseable {
+    /** Every port {@link #freePort} handed out in this JVM. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
     public static final String STARTED = "started: transport";
 
     private final Process process;
@@ -86,11 +90,13 @@ public final class EchoportProcess implements AutoCloseable {
         return p;
     }
 
-    /** A port that was free a moment ago (the kernel does not hand it out again at once). */
+    /**
+     * A loopback port that was free a moment ago, and never one this JVM's tests were given before. The kernel may
+     * hand the same ephemeral port out again at once, and a test that asks for several (echo, admin, TLS, a
+     * Prometheus beside them) would then give two listeners the same port (a clean-clone CI run: exit 2, "must
+     * differ"). The one way tests pick a port for a process they start.
+     */
     public static int freePort() throws IOException {
-        // The kernel may hand the same ephemeral port out again at once, and a test that asks for several (echo, admin,
-        // TLS) would then give one process the same port twice (a clean-clone CI run: exit 2, "must differ"). Never
-        // return a port twice in this JVM.
         while (true) {
             try (ServerSocket s = new ServerSocket()) {
                 s.setReuseAddress(false);
@@ -101,8 +107,6 @@ public final class EchoportProcess implements AutoCloseable {
             }
         }
     }
-
-    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public int echoPort() {
         return Integer.parseInt(env.get("ECHOPORT_PORT"));

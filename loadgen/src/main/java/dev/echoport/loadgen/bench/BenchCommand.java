@@ -114,7 +114,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (spec == null || spec.commandLine().getParseResult() == null) {
             return "";
         }
-        java.util.List<String> args = spec.commandLine().getParseResult().originalArgs();
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
         if (!args.isEmpty() && args.get(0).equals(spec.name())) {
             args = args.subList(1, args.size());
         }

@@ -2,6 +2,7 @@ package dev.echoport.loadgen.bench;
 
 import dev.echoport.loadgen.LoadReport;
 import dev.echoport.loadgen.TestServers;
+import dev.echoport.testsupport.EchoportProcess;
 import io.netty.channel.ChannelHandler;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,10 +38,7 @@ class CBenchProgramsTest {
     @Test
     void cEchoServerEchoesEveryByteAndTheClientCountsTheServersCpu() throws Exception {
         assumeTrue(c.available(), () -> "C programs not built: " + c.unavailableReason());
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        int port = EchoportProcess.freePort();
         try (ServerProcess server = ServerProcess.start(ServerSpec.of(ServerKind.C, "epoll"), port, 0,
                 Optional.empty(), dir, java.util.List.of(), c.server())) {
             for (Scenario s : new Scenario[]{new Scenario("1 x 1 B", 1, 1, 1, false),
