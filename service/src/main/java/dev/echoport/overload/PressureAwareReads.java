@@ -20,7 +20,8 @@ import java.util.function.IntSupplier;
  * once when they resume or when their peers reset them (each drains its input), which is how a process with its echo
  * queue under the budget still ran out of direct memory: 1,100 connections leaving at once, their queue falling under
  * the budget, took 1,100 reads of up to 64 KiB (a clean-clone CI run, 48 MiB of direct memory). With the share, every
- * connection reading at once holds at most the room left. One allocator for every connection; each has its own handle.
+ * connection reading at once holds at most the room left, or {@link #PRESSURE_READ} each where that is less (the floor
+ * that keeps a read worth its system call). One allocator for every connection; each has its own handle.
  */
 public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator {
     /** The read size cap over the budget: small enough that a read per connection is cheap at any scale. */
