@@ -9,7 +9,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 public final class OverloadMetrics {
     /**
      * {@code echoport_overload_active{action}}: 1 while an overload action is in force: {@code pause_biggest_readers}
-     * (queued echo bytes over the budget) or {@code stop_accepting} (at the stop-accepting mark).
+     * (queued echo bytes over the budget, or direct memory in use over its pause mark) or {@code stop_accepting} (at
+     * a stop-accepting mark).
      */
     public static final String OVERLOAD_ACTIVE = "echoport.overload.active";
     /** {@code echoport_overload_accept_stops_total}: times the listeners stopped accepting for the memory budget. */
@@ -31,8 +32,15 @@ public final class OverloadMetrics {
         Gauge.builder(EchoMetrics.LIMITS, budget, EchoMemoryBudget::stopAcceptingMark).strongReference(true)
                 .tag("kind", "echo_memory_stop_accepting_bytes")
                 .description("Configured limits; 0 means no limit").register(registry);
+        Gauge.builder(EchoMetrics.LIMITS, budget, EchoMemoryBudget::directPauseMark).strongReference(true)
+                .tag("kind", "direct_memory_pause_bytes")
+                .description("Configured limits; 0 means no limit").register(registry);
+        Gauge.builder(EchoMetrics.LIMITS, budget, EchoMemoryBudget::directStopMark).strongReference(true)
+                .tag("kind", "direct_memory_stop_accepting_bytes")
+                .description("Configured limits; 0 means no limit").register(registry);
         acceptStops = Counter.builder(ACCEPT_STOPS)
-                .description("Times the listeners stopped accepting because queued echo bytes reached the mark")
+                .description("Times the listeners stopped accepting because queued echo bytes or direct memory in use "
+                        + "reached a mark")
                 .register(registry);
         budget.onAcceptingChanged(() -> {
             if (!budget.accepting()) {

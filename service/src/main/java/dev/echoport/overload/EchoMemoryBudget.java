@@ -17,11 +17,26 @@ import java.util.concurrent.atomic.AtomicLong;
  * the stop-accepting mark, so the connections holding the most stop first and those that keep up with their echo
  * (an empty queue) keep being served. At the stop-accepting mark the listeners stop accepting (Envoy's
  * {@code stop_accepting_connections}) until the total is back under the budget.
+ *
+ * <p><b>Direct memory is watched too.</b> Queued echo bytes are not what runs out: the JVM's direct memory in use is
+ * 1.3 to 1.5 times larger under a flood ({@link DirectMemory}), so a budget on the echo bytes alone let io_uring run
+ * out of direct memory below its stop mark. The same two actions therefore also follow the direct memory in use, on
+ * a scale of its own: pausing starts at {@link #DIRECT_PAUSE_SHARE} of the JVM's limit and reaches one byte, with the
+ * listeners stopped, at {@link #DIRECT_STOP_SHARE}; whichever of the two scales is further along decides. Accepting
+ * resumes once both are back under their start.
  */
 public final class EchoMemoryBudget {
+    /** Share of the JVM's direct memory in use from which the biggest holders pause, whatever is queued. */
+    public static final double DIRECT_PAUSE_SHARE = 0.70;
+    /** Share of the JVM's direct memory in use at which every holder pauses and the listeners stop accepting. */
+    public static final double DIRECT_STOP_SHARE = 0.85;
+
     private final long budget;
     private final long stopAccepting;
     private final long highWatermark;
+    private final DirectMemory direct;
+    private final long directPause;
+    private final long directStop;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
     private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -30,14 +45,18 @@ public final class EchoMemoryBudget {
      * @param budget        queued bytes above which the biggest holders stop reading
      * @param stopAccepting queued bytes at which the listeners stop accepting (at least {@code budget})
      * @param highWatermark the per-connection write-buffer high watermark
+     * @param direct        the JVM's direct memory, watched beside the queued bytes
      */
-    public EchoMemoryBudget(long budget, long stopAccepting, long highWatermark) {
+    public EchoMemoryBudget(long budget, long stopAccepting, long highWatermark, DirectMemory direct) {
         if (budget <= 0 || stopAccepting < budget) {
             throw new IllegalArgumentException("budget " + budget + ", stop accepting at " + stopAccepting);
         }
         this.budget = budget;
         this.stopAccepting = stopAccepting;
         this.highWatermark = highWatermark;
+        this.direct = direct;
+        this.directPause = (long) (direct.max() * DIRECT_PAUSE_SHARE);
+        this.directStop = (long) (direct.max() * DIRECT_STOP_SHARE);
     }
 
     /**
@@ -52,13 +71,41 @@ public final class EchoMemoryBudget {
     /** A connection's queue changed by {@code delta} bytes; returns the new total. */
     public long add(long delta) {
         long total = queued.addAndGet(delta);
-        if (total >= stopAccepting ? accepting.compareAndSet(true, false)
-                : total < budget && accepting.compareAndSet(false, true)) {
+        double level = level(total);
+        if (level >= 1 ? accepting.compareAndSet(true, false) : level < 0 && accepting.compareAndSet(false, true)) {
             for (Runnable l : listeners) {
                 l.run();
             }
         }
         return total;
+    }
+
+    /**
+     * Judges the direct memory in use again with nothing reported: memory is freed by other threads too (the
+     * allocator gives back a chunk when its last buffer goes), so accepting would otherwise resume only at the next
+     * report. Run periodically.
+     */
+    public void recheck() {
+        add(0);
+    }
+
+    /**
+     * How far along the pressure is at {@code total} queued bytes and the direct memory in use now: below 0 under
+     * both starts (the budget, {@link #DIRECT_PAUSE_SHARE}), 0 to 1 between a start and its stop mark, 1 at or past
+     * a stop mark. The further along of the two scales.
+     */
+    private double level(long total) {
+        return Math.max(level(total, budget, stopAccepting), level(direct.used(), directPause, directStop));
+    }
+
+    private static double level(long value, long start, long stop) {
+        if (value >= stop) {
+            return 1;
+        }
+        if (value <= start) {
+            return value < start ? -1 : 0;
+        }
+        return (double) (value - start) / (stop - start);
     }
 
     /** Whether a connection whose queue holds {@code pending} bytes (all reported) should stop reading now. */
@@ -75,18 +122,16 @@ public final class EchoMemoryBudget {
     }
 
     /**
-     * The queue size from which a connection stops reading at a total of {@code total}: none below the budget, the
-     * high watermark at the budget (so at first only peers that do not read their echo at all), falling linearly to 1
-     * byte at the stop-accepting mark.
+     * The queue size from which a connection stops reading at a total of {@code total} (and the direct memory in use
+     * now): none below the budget, the high watermark at the budget (so at first only peers that do not read their
+     * echo at all), falling linearly to 1 byte at the stop-accepting mark.
      */
     long pauseThreshold(long total) {
-        if (total <= budget) {
+        double level = level(total);
+        if (level <= 0) {
             return Long.MAX_VALUE;
         }
-        if (total >= stopAccepting || stopAccepting == budget) {
-            return 1;
-        }
-        return Math.max(1, highWatermark * (stopAccepting - total) / (stopAccepting - budget));
+        return level >= 1 ? 1 : Math.max(1, (long) (highWatermark * (1 - level)));
     }
 
     /**
@@ -110,11 +155,22 @@ public final class EchoMemoryBudget {
     }
 
     /**
-     * One connection's share of the room left under the stop-accepting mark, with {@code connections} open: what its
-     * next read buffer may take so that all of them reading at once stay within the mark.
+     * One connection's share of the room left under the stop-accepting marks (queued bytes and direct memory, the
+     * lesser room), with {@code connections} open: what its next read buffer may take so that all of them reading at
+     * once stay within the marks.
      */
     public long readShare(int connections) {
-        return Math.max(0, stopAccepting - queued.get()) / Math.max(1, connections);
+        long room = Math.min(stopAccepting - queued.get(), directStop - direct.used());
+        return Math.max(0, room) / Math.max(1, connections);
+    }
+
+    /**
+     * One connection's share of half the direct memory left before the JVM's limit itself, with {@code connections}
+     * open: what its next read may take at most however small that makes it, so that all of them reading at once
+     * (io_uring allocates every read's buffer when it submits the read) leave half the room to everything else.
+     */
+    public long hardReadShare(int connections) {
+        return Math.max(0, direct.max() - direct.used()) / 2 / Math.max(1, connections);
     }
 
     /** Echo bytes queued in user space over all connections, as last reported. */
@@ -126,9 +182,9 @@ public final class EchoMemoryBudget {
         return accepting.get();
     }
 
-    /** True while the total is above the budget: the biggest holders are paused. */
+    /** True while the total is above the budget, or direct memory above its pause share: the biggest holders pause. */
     public boolean overBudget() {
-        return queued.get() > budget;
+        return level(queued.get()) > 0;
     }
 
     public long budget() {
@@ -137,5 +193,22 @@ public final class EchoMemoryBudget {
 
     public long stopAcceptingMark() {
         return stopAccepting;
+    }
+
+    /** Direct memory in use from which the biggest holders pause. */
+    public long directPauseMark() {
+        return directPause;
+    }
+
+    /** Direct memory in use at which every holder pauses and the listeners stop accepting. */
+    public long directStopMark() {
+        return directStop;
+    }
+
+    /** The two measures against their marks, for a log line. */
+    public String describe() {
+        return String.format("queued echo bytes %,d (budget %,d, stop mark %,d), direct memory in use %,d of %,d "
+                + "(pause from %,d, stop mark %,d)", queued.get(), budget, stopAccepting, direct.used(), direct.max(),
+                directPause, directStop);
     }
 }

@@ -11,21 +11,28 @@ import java.util.function.IntSupplier;
 
 /**
  * Read buffers sized as Netty's adaptive allocator sizes them (64 B to 64 KiB, following what reads return), but at
- * most {@link #PRESSURE_READ} bytes while queued echo bytes are over the {@link EchoMemoryBudget}, and otherwise at
- * most each open connection's share of the room left under the stop-accepting mark ({@link
- * EchoMemoryBudget#readShare}), never below {@link #PRESSURE_READ}.
+ * most {@link #PRESSURE_READ} bytes while the {@link EchoMemoryBudget} is over its budget, and otherwise at most each
+ * open connection's share of the room left under the stop-accepting marks ({@link EchoMemoryBudget#readShare}), never
+ * below {@link #PRESSURE_READ}; and never more than each connection's share of half the direct memory left before the
+ * JVM's limit ({@link EchoMemoryBudget#hardReadShare}), however small, down to {@link #MIN_READ}.
  *
  * <p>A read buffer is memory too, and on io_uring a connection's next read holds its buffer from the moment the read
  * is submitted. Under a flood, hundreds of connections whose reads grew to 64 KiB would otherwise all take 64 KiB at
  * once when they resume or when their peers reset them (each drains its input), which is how a process with its echo
- * queue under the budget still ran out of direct memory: 1,100 connections leaving at once, their queue falling under
- * the budget, took 1,100 reads of up to 64 KiB (a clean-clone CI run, 48 MiB of direct memory). With the share, every
- * connection reading at once holds at most the room left, or {@link #PRESSURE_READ} each where that is less (the floor
- * that keeps a read worth its system call). One allocator for every connection; each has its own handle.
+ * queue under the budget still ran out of direct memory: 1,100 connections leaving at once took 1,100 reads (a
+ * clean-clone CI run, 48 MiB of direct memory). With the shares, every connection reading at once holds at most the
+ * room left, or {@link #PRESSURE_READ} each where that is less (the floor that keeps a read worth its system call)
+ * unless even that would take more than half of what the JVM has left.
+ *
+ * <p>Should an allocation fail all the same, the failure leaves as a {@link ReadBufferUnavailableException}, which
+ * stays with its connection, where the {@code OutOfMemoryError} would end an io_uring event loop. One allocator for
+ * every connection; each has its own handle.
  */
 public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator {
     /** The read size cap over the budget: small enough that a read per connection is cheap at any scale. */
     static final int PRESSURE_READ = 4096;
+    /** The smallest read, when even {@link #PRESSURE_READ} each would take more than half the direct memory left. */
+    static final int MIN_READ = 64;
 
     private final AdaptiveRecvByteBufAllocator sizes = new AdaptiveRecvByteBufAllocator();
     private final EchoMemoryBudget budget;
@@ -74,19 +81,29 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
 
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            return alloc.ioBuffer(guess());
+            int size = guess();
+            try {
+                return alloc.ioBuffer(size);
+            } catch (OutOfMemoryError e) {
+                throw new ReadBufferUnavailableException(size, e);
+            }
         }
 
         @Override
         public int guess() {
             int g = delegate().guess();
-            if (g <= PRESSURE_READ) {
+            if (g <= MIN_READ) {
+                return g;
+            }
+            int open = connections.getAsInt();
+            int floor = (int) Math.max(MIN_READ, Math.min(PRESSURE_READ, budget.hardReadShare(open)));
+            if (g <= floor) {
                 return g;
             }
             if (budget.overBudget()) {
-                return PRESSURE_READ;
+                return floor;
             }
-            return (int) Math.max(PRESSURE_READ, Math.min(g, budget.readShare(connections.getAsInt())));
+            return (int) Math.max(floor, Math.min(g, budget.readShare(open)));
         }
 
         @Override

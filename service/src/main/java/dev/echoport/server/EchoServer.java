@@ -11,6 +11,7 @@ import dev.echoport.echo.ConnectionLifecycleHandler;
 import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.OverloadMetrics;
+import dev.echoport.overload.DirectMemory;
 import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.proxy.ProxyProtocol;
@@ -83,11 +84,12 @@ public final class EchoServer implements AutoCloseable {
                 transport.isThreadPerConnection(), metrics, housekeeping, proxy::explain);
         Settings.Overload o = settings.overload();
         this.budget = new EchoMemoryBudget(o.echoMemoryBudget(), o.stopAcceptingBytes(),
-                settings.echo().writeBufferHighWatermark());
+                settings.echo().writeBufferHighWatermark(), DirectMemory.ofThisJvm());
         budget.onAcceptingChanged(() -> log.warn(budget.accepting()
-                ? "queued echo bytes back under the budget ({} bytes): accepting again"
-                : "queued echo bytes at the stop-accepting mark ({} bytes): not accepting until they drain",
-                budget.accepting() ? budget.budget() : budget.stopAcceptingMark()));
+                ? "memory back under the budget, accepting again: {}"
+                : "memory at a stop-accepting mark, not accepting until it falls under the budget: {}",
+                budget.describe()));
+        housekeeping.scheduleWithFixedDelay(budget::recheck, 100, 100, TimeUnit.MILLISECONDS);
         new OverloadMetrics(registry, budget);
         this.faults = new FaultInjector(settings.faults(), registry);
         metrics.bindServer(admission.counts(), settings.server().transport(), admission::rules,

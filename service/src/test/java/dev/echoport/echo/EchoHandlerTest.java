@@ -1,6 +1,7 @@
 package dev.echoport.echo;
 
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.overload.DirectMemory;
 import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.testsupport.EmbeddedConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -25,7 +26,7 @@ class EchoHandlerTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final EchoMetrics metrics = new EchoMetrics(registry);
     /** A budget of 1 KiB for the process, accepting stopped at 8 KiB: small enough to reach from one connection. */
-    private final EchoMemoryBudget budget = new EchoMemoryBudget(1024, 8192, HIGH);
+    private final EchoMemoryBudget budget = new EchoMemoryBudget(1024, 8192, HIGH, DirectMemory.unlimited());
     private final EmbeddedConnection ch = new EmbeddedConnection("10.0.0.1");
 
     EchoHandlerTest() {

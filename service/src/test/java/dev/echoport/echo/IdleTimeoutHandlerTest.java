@@ -1,6 +1,7 @@
 package dev.echoport.echo;
 
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.overload.DirectMemory;
 import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.testsupport.EmbeddedConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,7 +24,8 @@ class IdleTimeoutHandlerTest {
         EchoMetrics metrics = new EchoMetrics(registry);
         ch.pipeline().addLast(new ConnectionLifecycleHandler(metrics),
                 new IdleTimeoutHandler(Duration.ofMillis(500)), new EchoHandler(metrics, metrics.port(7007), false,
-                new EchoMemoryBudget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, 65536)));
+                new EchoMemoryBudget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, 65536,
+                        DirectMemory.unlimited())));
     }
 
     @AfterEach

@@ -1,6 +1,7 @@
 package dev.echoport.echo;
 
 import dev.echoport.metrics.EchoMetrics;
+import dev.echoport.overload.DirectMemory;
 import dev.echoport.overload.EchoMemoryBudget;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -26,7 +27,8 @@ class PrefixLinesTest {
         EchoMetrics metrics = new EchoMetrics(registry);
         EmbeddedChannel ch = new EmbeddedChannel(new ConnectionLifecycleHandler(metrics),
                 new LineEchoHandler(metrics, metrics.port(7007), false, "v1", maxLineLength, new LineTooLongLog(),
-                        new EchoMemoryBudget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, 65536)));
+                        new EchoMemoryBudget(Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, 65536,
+                        DirectMemory.unlimited())));
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         return ch;
     }

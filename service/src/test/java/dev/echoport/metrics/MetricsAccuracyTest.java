@@ -1,5 +1,6 @@
 package dev.echoport.metrics;
 
+import dev.echoport.overload.EchoMemoryBudget;
 import dev.echoport.testsupport.Exposition;
 import dev.echoport.testsupport.RunningEchoport;
 import dev.echoport.testsupport.EveryTransport;
@@ -332,7 +333,12 @@ class MetricsAccuracyTest {
             assertThat(value(e, LIMITS, Map.of("kind", "write_buffer_high_watermark_bytes"))).isEqualTo(128 * 1024);
             assertThat(value(e, LIMITS, Map.of("kind", "echo_memory_budget_bytes"))).isEqualTo(10 << 20);
             assertThat(value(e, LIMITS, Map.of("kind", "echo_memory_stop_accepting_bytes"))).isEqualTo(20 << 20);
-            assertThat(e.samples(LIMITS)).hasSize(5);
+            long direct = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+            assertThat(value(e, LIMITS, Map.of("kind", "direct_memory_pause_bytes")))
+                    .isEqualTo((long) (direct * EchoMemoryBudget.DIRECT_PAUSE_SHARE));
+            assertThat(value(e, LIMITS, Map.of("kind", "direct_memory_stop_accepting_bytes")))
+                    .isEqualTo((long) (direct * EchoMemoryBudget.DIRECT_STOP_SHARE));
+            assertThat(e.samples(LIMITS)).hasSize(7);
         }
     }
 }

@@ -4,13 +4,21 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The budget's arithmetic: who stops reading at which total, and when accepting stops and resumes. */
+/**
+ * The budget's arithmetic: who stops reading at which total of queued bytes and of direct memory in use, and when
+ * accepting stops and resumes.
+ */
 class EchoMemoryBudgetTest {
     private static final long HIGH = 64 * 1024;
-    private final EchoMemoryBudget budget = new EchoMemoryBudget(1_000_000, 1_500_000, HIGH);
+    /** Direct memory of 10 MB: pausing from 7 MB in use, accepting stopped at 8.5 MB. */
+    private static final long DIRECT_MAX = 10_000_000;
+    private final AtomicLong directInUse = new AtomicLong();
+    private final EchoMemoryBudget budget = new EchoMemoryBudget(1_000_000, 1_500_000, HIGH,
+            new DirectMemory(directInUse::get, DIRECT_MAX));
 
     @Test
     void under_the_budget_nobody_pauses() {
@@ -45,5 +53,46 @@ class EchoMemoryBudgetTest {
         budget.add(-400_000);
         assertThat(budget.accepting()).isTrue();
         assertThat(seen).containsExactly(false, true);
+    }
+
+    @Test
+    void direct_memory_over_its_pause_share_pauses_the_biggest_holders_with_little_queued() {
+        directInUse.set(7_000_000);
+        assertThat(budget.overBudget()).as("at the pause share").isFalse();
+        directInUse.set(7_750_000); // halfway from the pause share to the stop share
+        assertThat(budget.overBudget()).isTrue();
+        assertThat(budget.pauseThreshold(0)).isEqualTo(HIGH / 2);
+        assertThat(budget.pauseThreshold(1_375_000)).as("queued bytes further along decide")
+                .isEqualTo(HIGH / 4);
+        directInUse.set(DIRECT_MAX);
+        assertThat(budget.pauseThreshold(0)).isEqualTo(1);
+        assertThat(budget.shouldPause(0)).as("a connection that keeps up").isFalse();
+    }
+
+    @Test
+    void direct_memory_at_its_stop_share_stops_accepting_until_it_is_back_under_the_pause_share() {
+        List<Boolean> seen = new ArrayList<>();
+        budget.onAcceptingChanged(() -> seen.add(budget.accepting()));
+        directInUse.set(8_500_000);
+        budget.recheck();
+        assertThat(budget.accepting()).as("nothing queued, direct memory at 85%").isFalse();
+        directInUse.set(7_500_000);
+        budget.recheck();
+        assertThat(budget.accepting()).as("between the shares").isFalse();
+        directInUse.set(6_999_999);
+        budget.add(999_999);
+        assertThat(budget.accepting()).as("queued under the budget, direct memory under 70%").isTrue();
+        assertThat(seen).containsExactly(false, true);
+    }
+
+    @Test
+    void reads_share_the_lesser_room_and_half_of_what_is_left_before_the_limit() {
+        budget.add(1_000_000); // 500,000 left under the queued stop mark
+        directInUse.set(8_300_000); // 200,000 left under the direct stop mark, 1,700,000 before the limit
+        assertThat(budget.readShare(100)).isEqualTo(2_000);
+        assertThat(budget.hardReadShare(100)).isEqualTo(8_500);
+        directInUse.set(DIRECT_MAX + 1);
+        assertThat(budget.readShare(100)).isZero();
+        assertThat(budget.hardReadShare(100)).isZero();
     }
 }

@@ -1,21 +1,28 @@
 package dev.echoport.overload;
 
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Read sizes follow Netty's adaptive guess, capped at 4 KiB while queued echo is over the budget and at each
- * connection's share of the room under the stop-accepting mark otherwise.
+ * connection's share of the room under the stop-accepting mark otherwise, and below 4 KiB where even that would take
+ * more than half the direct memory left; a read buffer that cannot be had fails its connection, not the event loop.
  */
 class PressureAwareReadsTest {
-    private final EchoMemoryBudget budget = new EchoMemoryBudget(1 << 20, 2 << 20, 64 * 1024);
+    private final AtomicLong directInUse = new AtomicLong();
+    private final EchoMemoryBudget budget = new EchoMemoryBudget(1 << 20, 2 << 20, 64 * 1024,
+            new DirectMemory(directInUse::get, 1L << 30));
     private final AtomicInteger connections = new AtomicInteger(1);
     private final PressureAwareReads reads = new PressureAwareReads(budget, connections::get, 16);
 
@@ -75,5 +82,43 @@ class PressureAwareReadsTest {
         } finally {
             ch.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void near_the_jvm_limit_reads_shrink_below_the_floor_to_half_the_room_left() {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        try {
+            RecvByteBufAllocator.Handle h = grown(ch);
+            connections.set(1_000);
+            directInUse.set((1L << 30) - 4_000_000); // 4 MB left: half of it is 2,000 B each
+            assertThat(h.guess()).isEqualTo(2_000);
+            directInUse.set(1L << 30);
+            assertThat(h.guess()).as("nothing left: the smallest read").isEqualTo(PressureAwareReads.MIN_READ);
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void a_read_buffer_that_cannot_be_had_fails_as_an_exception_not_an_error() {
+        ByteBufAllocator exhausted = new AbstractByteBufAllocator(true) {
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                throw new OutOfMemoryError("Cannot reserve " + initialCapacity + " bytes of direct buffer memory");
+            }
+
+            @Override
+            protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                throw new AssertionError("reads take direct buffers");
+            }
+
+            @Override
+            public boolean isDirectBufferPooled() {
+                return true;
+            }
+        };
+        RecvByteBufAllocator.Handle h = reads.newHandle();
+        assertThatThrownBy(() -> h.allocate(exhausted)).isInstanceOf(ReadBufferUnavailableException.class)
+                .hasCauseInstanceOf(OutOfMemoryError.class).hasMessageContaining("Cannot reserve");
     }
 }
