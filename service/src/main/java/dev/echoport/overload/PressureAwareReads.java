@@ -33,6 +33,8 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
     static final int PRESSURE_READ = 4096;
     /** The smallest read, when even {@link #PRESSURE_READ} each would take more than half the direct memory left. */
     static final int MIN_READ = 64;
+    /** The largest read: the adaptive allocator's own maximum. */
+    static final int MAX_READ = 64 * 1024;
 
     private final AdaptiveRecvByteBufAllocator sizes = new AdaptiveRecvByteBufAllocator();
     private final EchoMemoryBudget budget;
@@ -79,11 +81,18 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
             this.connections = connections;
         }
 
+        /**
+         * A buffer of the guessed size that may grow to the {@link #cap} and no further: oio's read loop grows its
+         * buffer to whatever the socket has available ({@code ensureWritable}), which without a maximum let one oio
+         * read pass 64 KiB, and the per-connection bound (high watermark + one read) with it (a CPU-hogged run:
+         * 131,169 bytes queued against 131,168). The other transports read what the buffer has room for.
+         */
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            int size = guess();
+            int cap = cap(connections.getAsInt());
+            int size = sized(delegate().guess(), cap);
             try {
-                return alloc.ioBuffer(size);
+                return alloc.ioBuffer(size, Math.max(size, cap));
             } catch (OutOfMemoryError e) {
                 throw new ReadBufferUnavailableException(size, e);
             }
@@ -91,19 +100,24 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
 
         @Override
         public int guess() {
-            int g = delegate().guess();
-            if (g <= MIN_READ) {
-                return g;
-            }
-            int open = connections.getAsInt();
+            return sized(delegate().guess(), cap(connections.getAsInt()));
+        }
+
+        private static int sized(int guess, int cap) {
+            return guess <= MIN_READ ? guess : Math.min(guess, cap);
+        }
+
+        /**
+         * The most one read may take now, with {@code open} connections: {@link #MAX_READ}, or under pressure the
+         * shares above, never below the floor of {@link #PRESSURE_READ} unless even that is more than this
+         * connection's share of half the direct memory left.
+         */
+        private int cap(int open) {
             int floor = (int) Math.max(MIN_READ, Math.min(PRESSURE_READ, budget.hardReadShare(open)));
-            if (g <= floor) {
-                return g;
-            }
             if (budget.overBudget()) {
                 return floor;
             }
-            return (int) Math.max(floor, Math.min(g, budget.readShare(open)));
+            return (int) Math.max(floor, Math.min(MAX_READ, budget.readShare(open)));
         }
 
         @Override

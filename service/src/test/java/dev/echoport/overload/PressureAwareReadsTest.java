@@ -74,11 +74,20 @@ class PressureAwareReadsTest {
             ByteBuf b = h.allocate(UnpooledByteBufAllocator.DEFAULT);
             try {
                 assertThat(b.capacity()).isEqualTo(PressureAwareReads.PRESSURE_READ);
+                assertThat(b.maxCapacity()).as("oio's read loop grows a buffer as far as it may")
+                        .isEqualTo(PressureAwareReads.PRESSURE_READ);
             } finally {
                 b.release();
             }
             budget.add(-2);
             assertThat(h.guess()).isEqualTo(grown);
+            ByteBuf normal = h.allocate(UnpooledByteBufAllocator.DEFAULT);
+            try {
+                assertThat(normal.maxCapacity()).as("at most one read of 64 KiB, oio's too")
+                        .isEqualTo(PressureAwareReads.MAX_READ);
+            } finally {
+                normal.release();
+            }
         } finally {
             ch.finishAndReleaseAll();
         }
