@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,15 +24,16 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Connect/close cycles around the limit (more clients than slots): the open descriptors of the process and the active
- * gauge return to their baseline (within 10) afterwards. Client and server share this JVM, so /proc/self/fd counts
- * both: a leak on either side shows.
+ * Connect/close cycles around the limit (more clients than slots): the process's open sockets and the active gauge
+ * return to their baseline (within 10) afterwards, and no more than 10 descriptors of any kind stay open. Client and
+ * server share this JVM, so /proc/self/fd counts both: a leak on either side shows.
  */
 class ChurnTest {
     private static final Logger log = LoggerFactory.getLogger(ChurnTest.class);
     static final int THREADS = 8;
     static final int LIMIT = 6;
     static final int FD_TOLERANCE = 10;
+    private static final String SOCKET = "socket";
 
     @EveryTransport
     void descriptors_and_active_count_return_to_baseline_after_churn(Transport transport) throws Exception {
@@ -40,13 +42,19 @@ class ChurnTest {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission.max-connections = " + LIMIT))) {
-            // Descriptors earlier tests left to the garbage collector (sockets and files their Cleaner closes) would
-            // otherwise close during the churn, whose allocation triggers collections, and pull the count below a
-            // baseline taken too early (a clean-clone CI run, oio: baseline 99, after 85). Collect first, then take
-            // the count once it has stopped moving.
+            // Descriptors earlier tests left to the garbage collector (sockets their Cleaner closes) would otherwise
+            // close during the churn, whose allocation triggers collections, and pull the count below a baseline
+            // taken too early: collect first, then take the counts once they have stopped moving. Other descriptors
+            // may still close on their own clock, such as the selector pair (eventpoll, eventfd) of the HttpClient of
+            // an earlier test's RunningEchoport, which JDK 17 closes some seconds after the client is collected
+            // (clean-clone CI runs, oio: 93 open before, 85 after; after SlowClientsTest, one such pair closed during
+            // each transport's churn). So sockets, which churn makes and a leak of either side keeps, must come back
+            // within the tolerance either way; every other kind may only fall.
             System.gc();
             int baseline = (int) Await.stalled("open descriptors to settle before the churn", Await.DEFAULT,
                     () -> Reliability.openFds("self"));
+            Map<String, Integer> kindsBefore = Reliability.openFdKinds("self");
+            int socketBaseline = kindsBefore.getOrDefault(SOCKET, 0);
             double gaugeBaseline = rs.server().counts().active();
             CountDownLatch go = new CountDownLatch(1);
             List<Future<int[]>> results = new ArrayList<>();
@@ -80,14 +88,17 @@ class ChurnTest {
             long millis = (System.nanoTime() - start) / 1_000_000;
             Await.until(String.format("active gauge back to 0, %s", transport),
                     () -> rs.server().counts().active() == 0);
-            boolean fdsBack = Await.holds(() -> Math.abs(Reliability.openFds("self") - baseline) <= FD_TOLERANCE,
-                    Await.DEFAULT);
+            boolean fdsBack = Await.holds(() -> Reliability.openFds("self") <= baseline + FD_TOLERANCE
+                            && Math.abs(Reliability.openFdKinds("self").getOrDefault(SOCKET, 0) - socketBaseline)
+                            <= FD_TOLERANCE, Await.DEFAULT);
             int after = Reliability.openFds("self");
+            List<String> changed = Reliability.changedKinds(kindsBefore, Reliability.openFdKinds("self"));
             log.info("FIGURE churn {}: {} cycles in {} ms ({} echoed, {} refused at limit {}); open fds baseline {}, "
-                    + "after {}; active gauge baseline {}, after {}", transport, echoed + refused, millis, echoed,
-                    refused, LIMIT, baseline, after, gaugeBaseline, rs.server().counts().active());
-            assertThat(fdsBack).as("open fds %d back within %d of baseline %d, %s", after, FD_TOLERANCE, baseline,
-                    transport).isTrue();
+                    + "after {} (changed: {}); active gauge baseline {}, after {}", transport, echoed + refused, millis,
+                    echoed, refused, LIMIT, baseline, after, changed, gaugeBaseline, rs.server().counts().active());
+            assertThat(fdsBack).as("open fds %d at most %d over baseline %d, sockets within %d of theirs (%d), %s; "
+                    + "changed: %s", after, FD_TOLERANCE, baseline, FD_TOLERANCE, socketBaseline, transport, changed)
+                    .isTrue();
             assertThat(echoed + refused).isEqualTo(cycles / THREADS * THREADS);
             assertThat(echoed).as("cycles admitted").isPositive();
             assertThat(rs.counter("echoport.connections.accepted")).isEqualTo(echoed);

@@ -5,6 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -35,6 +39,35 @@ final class Reliability {
         } catch (IOException e) {
             throw new IllegalStateException("cannot list /proc/" + pid + "/fd: " + e, e);
         }
+    }
+
+    /**
+     * What the open descriptors of {@code pid} are, by kind ("socket", "anon_inode:[eventpoll]", "pipe", a file's
+     * path), with how many of each: for saying which ones changed when a count did.
+     */
+    static Map<String, Integer> openFdKinds(String pid) {
+        Map<String, Integer> kinds = new TreeMap<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc", pid, "fd"))) {
+            s.forEach(fd -> {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    kinds.merge(target.replaceAll(":\\[[0-9]+\\]$", ""), 1, Integer::sum);
+                } catch (IOException closedMeanwhile) {
+                    // gone between listing and reading: not open
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc/" + pid + "/fd: " + e, e);
+        }
+        return kinds;
+    }
+
+    /** The kinds whose counts differ from {@code before} to {@code after}, as "kind before->after". */
+    static List<String> changedKinds(Map<String, Integer> before, Map<String, Integer> after) {
+        Set<String> all = new TreeSet<>(before.keySet());
+        all.addAll(after.keySet());
+        return all.stream().filter(k -> !before.getOrDefault(k, 0).equals(after.getOrDefault(k, 0)))
+                .map(k -> k + " " + before.getOrDefault(k, 0) + "->" + after.getOrDefault(k, 0)).toList();
     }
 
     /** Resident set size of {@code pid} in bytes (VmRSS from /proc/PID/status). */
