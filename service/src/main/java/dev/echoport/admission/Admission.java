@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -125,7 +124,7 @@ public final class Admission {
     public boolean admitClient(Channel ch, InetSocketAddress named) {
         InetSocketAddress client = Addresses.canonical(named);
         if (slots.address(ch) != null) { // decided on its own address at accept (not a trusted proxy)
-            observer.accepted(port(ch));
+            observer.accepted(AdmissionObserver.port(ch));
             return true;
         }
         Decision d;
@@ -137,7 +136,7 @@ public final class Admission {
             }
         }
         if (d.verdict() == Verdict.ACCEPT) {
-            observer.accepted(port(ch));
+            observer.accepted(AdmissionObserver.port(ch));
             return true;
         }
         // A registered connection cannot be held: past a limit lowered since accept, it is refused.
@@ -150,7 +149,7 @@ public final class Admission {
      * SO_LINGER 0, the nearest thing to "connection refused") or FIN. Registered or not; a slot it held is released.
      */
     public void reject(Channel ch, RejectReason reason) {
-        observer.rejected(port(ch), reason);
+        observer.rejected(AdmissionObserver.port(ch), reason);
         rejections.record(reason);
         if (rules.rules().rejectAction() == AdmissionRules.RejectAction.RESET) {
             setLinger(ch, 0);
@@ -275,18 +274,9 @@ public final class Admission {
     /** After counting: tracked, and counted as accepted unless that waits for the PROXY protocol's verdict. */
     private void admitted(Channel child, boolean confirmedLater) {
         if (!confirmedLater) {
-            observer.accepted(port(child));
+            observer.accepted(AdmissionObserver.port(child));
         }
         slots.track(child);
-    }
-
-    /**
-     * The port label of {@code ch}'s meters: its listener's port, which is known even for a socket that died before
-     * its own local address was read (0 for a channel without an IP address, such as a bare EmbeddedChannel).
-     */
-    private static int port(Channel ch) {
-        SocketAddress local = (ch.parent() != null ? ch.parent() : ch).localAddress();
-        return local instanceof InetSocketAddress inet ? inet.getPort() : 0;
     }
 
     private static InetSocketAddress local(Channel ch) {

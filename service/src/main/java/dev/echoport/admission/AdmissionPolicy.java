@@ -22,4 +22,13 @@ public interface AdmissionPolicy {
      * @return the decision; never {@code null}
      */
     Decision decide(InetSocketAddress peer, InetSocketAddress local, ConnectionCounts counts);
+
+    /** The policy class named in {@code echoport.admission.policy-class}, created with its no-arg constructor. */
+    static AdmissionPolicy instantiate(String className) {
+        try {
+            return (AdmissionPolicy) Class.forName(className).getConstructor().newInstance();
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalStateException("echoport.admission.policy-class = " + className + ": " + e, e);
+        }
+    }
 }

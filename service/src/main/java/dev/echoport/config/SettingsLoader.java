@@ -18,12 +18,10 @@ import dev.echoport.transport.TransportUnavailableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -114,7 +112,7 @@ public final class SettingsLoader {
 
         TransportSelection transport = transport(r);
         Settings.Server server = new Settings.Server(
-                r.nonEmptyString("host"), ports(r), transport,
+                r.nonEmptyString("host"), PortsReader.ports(r), transport,
                 r.intIn("io-threads", 0, 4096), r.intIn("listeners", 1, 256));
         Settings.Socket socket = new Settings.Socket(
                 r.intIn("socket.backlog", 1, 65535), r.bool("socket.tcp-nodelay"), r.bool("socket.reuse-address"),
@@ -198,50 +196,6 @@ public final class SettingsLoader {
             throw new SettingsException(r.full("transport"),
                     r.full("transport") + " = " + value + ": " + e.transport().unavailabilityReason());
         }
-    }
-
-    /** Echo ports at most: each is a listener, and a metric label value. */
-    static final int MAX_PORTS = 64;
-
-    /** {@code port}: one port, a list of them, or (from the environment) a comma-separated string of them. */
-    private static List<Integer> ports(ConfigReader r) {
-        ConfigValue value = r.config().getValue("port");
-        if (value.valueType() == ConfigValueType.NUMBER) {
-            return List.of(r.intIn("port", 0, 65535));
-        }
-        if (value.valueType() == ConfigValueType.STRING && !((String) value.unwrapped()).contains(",")) {
-            // One port from the environment (ECHOPORT_PORT=abc): name the key, not item [0] of a list.
-            try {
-                return List.of(port((String) value.unwrapped()));
-            } catch (IllegalArgumentException e) {
-                throw r.error("port", "expected a port from 0 to 65535, or a list of ports ([9000, 9001], "
-                        + "\"9000,9001\")");
-            }
-        }
-        List<Integer> ports = r.list("port", "one port or a list of ports (9000, [9000, 9001], \"9000,9001\")",
-                SettingsLoader::port);
-        if (ports.isEmpty() || ports.size() > MAX_PORTS) {
-            throw r.error("port", "expected 1 to " + MAX_PORTS + " ports");
-        }
-        Set<Integer> seen = new HashSet<>();
-        for (int p : ports) {
-            if (p != 0 && !seen.add(p)) {
-                throw r.error("port", "port " + p + " is listed twice");
-            }
-        }
-        return ports;
-    }
-
-    private static int port(String s) {
-        try {
-            int p = Integer.parseInt(s.strip());
-            if (p >= 0 && p <= 65535) {
-                return p;
-            }
-        } catch (NumberFormatException e) {
-            // said below
-        }
-        throw new IllegalArgumentException("expected a port from 0 to 65535");
     }
 
     /** Share of the JVM's direct memory that {@code overload.echo-memory-budget = auto} takes. */

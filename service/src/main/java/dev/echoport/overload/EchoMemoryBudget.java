@@ -2,8 +2,12 @@ package dev.echoport.overload;
 
 import dev.echoport.transport.ListenerPause;
 import io.netty.channel.Channel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,6 +34,8 @@ public final class EchoMemoryBudget {
     public static final double DIRECT_PAUSE_SHARE = 0.70;
     /** Share of the JVM's direct memory in use at which every holder pauses and the listeners stop accepting. */
     public static final double DIRECT_STOP_SHARE = 0.85;
+    static final long RECHECK_MILLIS = 100;
+    private static final Logger log = LoggerFactory.getLogger(EchoMemoryBudget.class);
 
     private final long budget;
     private final long stopAccepting;
@@ -57,6 +63,9 @@ public final class EchoMemoryBudget {
         this.direct = direct;
         this.directPause = (long) (direct.max() * DIRECT_PAUSE_SHARE);
         this.directStop = (long) (direct.max() * DIRECT_STOP_SHARE);
+        onAcceptingChanged(() -> log.warn(accepting()
+                ? "memory back under the budget, accepting again: {}"
+                : "memory at a stop-accepting mark, not accepting until it is back under the budget: {}", describe()));
     }
 
     /**
@@ -83,10 +92,15 @@ public final class EchoMemoryBudget {
     /**
      * Judges the direct memory in use again with nothing reported: memory is freed by other threads too (the
      * allocator gives back a chunk when its last buffer goes), so accepting would otherwise resume only at the next
-     * report. Run periodically.
+     * report.
      */
     public void recheck() {
         add(0);
+    }
+
+    /** Runs {@link #recheck} every {@link #RECHECK_MILLIS} ms on {@code scheduler} until it shuts down. */
+    public void recheckEvery(ScheduledExecutorService scheduler) {
+        scheduler.scheduleWithFixedDelay(this::recheck, RECHECK_MILLIS, RECHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**

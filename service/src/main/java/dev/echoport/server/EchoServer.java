@@ -11,9 +11,9 @@ import dev.echoport.echo.ConnectionLifecycleHandler;
 import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.OverloadMetrics;
+import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.overload.DirectMemory;
 import dev.echoport.overload.EchoMemoryBudget;
-import dev.echoport.metrics.ProtocolMetrics;
 import dev.echoport.proxy.ProxyProtocol;
 import dev.echoport.tls.TlsTermination;
 import dev.echoport.transport.Transport;
@@ -64,7 +64,7 @@ public final class EchoServer implements AutoCloseable {
 
     /** A server with the built-in rules and, if {@code settings} names one, the configured policy class. */
     public EchoServer(Settings settings, MeterRegistry registry) {
-        this(settings, registry, settings.policyClass().map(EchoServer::instantiate));
+        this(settings, registry, settings.policyClass().map(AdmissionPolicy::instantiate));
     }
 
     /** A server whose built-in rules are followed by {@code extraPolicy} (for embedding and tests). */
@@ -85,11 +85,7 @@ public final class EchoServer implements AutoCloseable {
         Settings.Overload o = settings.overload();
         this.budget = new EchoMemoryBudget(o.echoMemoryBudget(), o.stopAcceptingBytes(),
                 settings.echo().writeBufferHighWatermark(), DirectMemory.ofThisJvm());
-        budget.onAcceptingChanged(() -> log.warn(budget.accepting()
-                ? "memory back under the budget, accepting again: {}"
-                : "memory at a stop-accepting mark, not accepting until it falls under the budget: {}",
-                budget.describe()));
-        housekeeping.scheduleWithFixedDelay(budget::recheck, 100, 100, TimeUnit.MILLISECONDS);
+        budget.recheckEvery(housekeeping);
         new OverloadMetrics(registry, budget);
         this.faults = new FaultInjector(settings.faults(), registry);
         metrics.bindServer(admission.counts(), settings.server().transport(), admission::rules,
@@ -259,11 +255,6 @@ public final class EchoServer implements AutoCloseable {
         return faults;
     }
 
-    /** The process-wide budget for queued echo bytes. */
-    public EchoMemoryBudget memoryBudget() {
-        return budget;
-    }
-
     /** The echo ports, as bound, in the order configured. */
     public List<Integer> ports() {
         return localAddresses().stream().map(InetSocketAddress::getPort).distinct().toList();
@@ -288,10 +279,6 @@ public final class EchoServer implements AutoCloseable {
         return udp == null ? -1 : udp.port();
     }
 
-    public ProtocolMetrics protocolMetrics() {
-        return protocolMetrics;
-    }
-
     public Settings settings() {
         return settings;
     }
@@ -302,13 +289,5 @@ public final class EchoServer implements AutoCloseable {
 
     public EchoMetrics metrics() {
         return metrics;
-    }
-
-    private static AdmissionPolicy instantiate(String className) {
-        try {
-            return (AdmissionPolicy) Class.forName(className).getConstructor().newInstance();
-        } catch (ReflectiveOperationException | ClassCastException e) {
-            throw new IllegalStateException("echoport.admission.policy-class = " + className + ": " + e, e);
-        }
     }
 }
