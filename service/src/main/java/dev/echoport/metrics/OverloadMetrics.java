@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.util.function.ToDoubleFunction;
+
 /** Meters of the overload protection: the echo memory budget, and whether its actions are in force. */
 public final class OverloadMetrics {
     /**
@@ -26,18 +28,10 @@ public final class OverloadMetrics {
         Gauge.builder(OVERLOAD_ACTIVE, budget, b -> b.accepting() ? 0 : 1).strongReference(true)
                 .tag("action", "stop_accepting")
                 .description("1 while an overload action is in force").register(registry);
-        Gauge.builder(EchoMetrics.LIMITS, budget, EchoMemoryBudget::budget).strongReference(true)
-                .tag("kind", "echo_memory_budget_bytes")
-                .description("Configured limits; 0 means no limit").register(registry);
-        Gauge.builder(EchoMetrics.LIMITS, budget, EchoMemoryBudget::stopAcceptingMark).strongReference(true)
-                .tag("kind", "echo_memory_stop_accepting_bytes")
-                .description("Configured limits; 0 means no limit").register(registry);
-        Gauge.builder(EchoMetrics.LIMITS, budget, EchoMemoryBudget::directPauseMark).strongReference(true)
-                .tag("kind", "direct_memory_pause_bytes")
-                .description("Configured limits; 0 means no limit").register(registry);
-        Gauge.builder(EchoMetrics.LIMITS, budget, EchoMemoryBudget::directStopMark).strongReference(true)
-                .tag("kind", "direct_memory_stop_accepting_bytes")
-                .description("Configured limits; 0 means no limit").register(registry);
+        limit(registry, budget, "echo_memory_budget_bytes", EchoMemoryBudget::budget);
+        limit(registry, budget, "echo_memory_stop_accepting_bytes", EchoMemoryBudget::stopAcceptingMark);
+        limit(registry, budget, "direct_memory_pause_bytes", EchoMemoryBudget::directPauseMark);
+        limit(registry, budget, "direct_memory_stop_accepting_bytes", EchoMemoryBudget::directStopMark);
         acceptStops = Counter.builder(ACCEPT_STOPS)
                 .description("Times the listeners stopped accepting because queued echo bytes or direct memory in use "
                         + "reached a mark")
@@ -47,5 +41,11 @@ public final class OverloadMetrics {
                 acceptStops.increment();
             }
         });
+    }
+
+    private static void limit(MeterRegistry registry, EchoMemoryBudget budget, String kind,
+                              ToDoubleFunction<EchoMemoryBudget> value) {
+        Gauge.builder(EchoMetrics.LIMITS, budget, value).strongReference(true).tag("kind", kind)
+                .description("Configured limits; 0 means no limit").register(registry);
     }
 }
