@@ -24,9 +24,9 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Connect/close cycles around the limit (more clients than slots): the process's open sockets and the active gauge
- * return to their baseline (within 10) afterwards, and no more than 10 descriptors of any kind stay open. Client and
- * server share this JVM, so /proc/self/fd counts both: a leak on either side shows.
+ * Connect/close cycles around the limit (more clients than slots): afterwards the active gauge is back to its baseline,
+ * and neither the process's open descriptors nor its open sockets are more than 10 over theirs. Client and server
+ * share this JVM, so /proc/self/fd counts both: a leak on either side shows.
  */
 class ChurnTest {
     private static final Logger log = LoggerFactory.getLogger(ChurnTest.class);
@@ -42,14 +42,15 @@ class ChurnTest {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (RunningEchoport rs = RunningEchoport.start(TestSettings.of(transport,
                 "admission.max-connections = " + LIMIT))) {
-            // Descriptors earlier tests left to the garbage collector (sockets their Cleaner closes) would otherwise
-            // close during the churn, whose allocation triggers collections, and pull the count below a baseline
-            // taken too early: collect first, then take the counts once they have stopped moving. Other descriptors
-            // may still close on their own clock, such as the selector pair (eventpoll, eventfd) of the HttpClient of
-            // an earlier test's RunningEchoport, which JDK 17 closes some seconds after the client is collected
-            // (clean-clone CI runs, oio: 93 open before, 85 after; after SlowClientsTest, one such pair closed during
-            // each transport's churn). So sockets, which churn makes and a leak of either side keeps, must come back
-            // within the tolerance either way; every other kind may only fall.
+            // Descriptors earlier tests left to the garbage collector (sockets their Cleaner closes) close during the
+            // churn, whose allocation triggers collections, and others close on their own clock, such as the
+            // selector pair (eventpoll, eventfd) of the HttpClient of an earlier test's RunningEchoport, which JDK 17
+            // closes some seconds after the client is collected (clean-clone CI runs, oio: 93 open before, 85 after;
+            // after SlowClientsTest, one such pair closed during each transport's churn). A count below the baseline
+            // is therefore no finding; a leak only ever raises it. So neither the total nor the sockets (which churn
+            // makes, and a leak on either side keeps) may end more than the tolerance above their baselines, taken
+            // after a collection once the count has stopped moving; sockets on their own, so that descriptors of
+            // other kinds closing meanwhile cannot hide leaked ones.
             System.gc();
             int baseline = (int) Await.stalled("open descriptors to settle before the churn", Await.DEFAULT,
                     () -> Reliability.openFds("self"));
@@ -89,14 +90,14 @@ class ChurnTest {
             Await.until(String.format("active gauge back to 0, %s", transport),
                     () -> rs.server().counts().active() == 0);
             boolean fdsBack = Await.holds(() -> Reliability.openFds("self") <= baseline + FD_TOLERANCE
-                            && Math.abs(Reliability.openFdKinds("self").getOrDefault(SOCKET, 0) - socketBaseline)
-                            <= FD_TOLERANCE, Await.DEFAULT);
+                            && Reliability.openFdKinds("self").getOrDefault(SOCKET, 0) <= socketBaseline + FD_TOLERANCE,
+                    Await.DEFAULT);
             int after = Reliability.openFds("self");
             List<String> changed = Reliability.changedKinds(kindsBefore, Reliability.openFdKinds("self"));
             log.info("FIGURE churn {}: {} cycles in {} ms ({} echoed, {} refused at limit {}); open fds baseline {}, "
                     + "after {} (changed: {}); active gauge baseline {}, after {}", transport, echoed + refused, millis,
                     echoed, refused, LIMIT, baseline, after, changed, gaugeBaseline, rs.server().counts().active());
-            assertThat(fdsBack).as("open fds %d at most %d over baseline %d, sockets within %d of theirs (%d), %s; "
+            assertThat(fdsBack).as("open fds %d at most %d over baseline %d, sockets at most %d over theirs (%d), %s; "
                     + "changed: %s", after, FD_TOLERANCE, baseline, FD_TOLERANCE, socketBaseline, transport, changed)
                     .isTrue();
             assertThat(echoed + refused).isEqualTo(cycles / THREADS * THREADS);
