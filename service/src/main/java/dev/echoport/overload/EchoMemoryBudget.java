@@ -98,18 +98,32 @@ public final class EchoMemoryBudget {
         add(0);
     }
 
-    /** Runs {@link #recheck} every {@link #RECHECK_MILLIS} ms on {@code scheduler} until it shuts down. */
+    /**
+     * Runs {@link #recheck} every {@link #RECHECK_MILLIS} ms on {@code scheduler} until it shuts down. A listener that
+     * throws is logged, and the rechecks go on (a scheduled task that throws is never run again).
+     */
     public void recheckEvery(ScheduledExecutorService scheduler) {
-        scheduler.scheduleWithFixedDelay(this::recheck, RECHECK_MILLIS, RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                recheck();
+            } catch (RuntimeException e) {
+                log.warn("memory budget recheck failed", e);
+            }
+        }, RECHECK_MILLIS, RECHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**
      * How far along the pressure is at {@code total} queued bytes and the direct memory in use now: below 0 under
      * both starts (the budget, {@link #DIRECT_PAUSE_SHARE}), 0 to 1 between a start and its stop mark, 1 at or past
-     * a stop mark. The further along of the two scales.
+     * a stop mark. The further along of the two scales, the direct memory's only while the queues hold at least half
+     * the budget: it is what they pin that the watch is for. With the queues (nearly) empty, direct memory in use is
+     * what the allocator keeps for reuse (chunks per size class and thread, never trimmed) or holds for something
+     * else, which refusing clients would not free: the process would stay "overloaded" for good. Reads stay within
+     * half the memory left whatever this says ({@link #hardReadShare}).
      */
     private double level(long total) {
-        return Math.max(level(total, budget, stopAccepting), level(direct.used(), directPause, directStop));
+        double echo = level(total, budget, stopAccepting);
+        return total < budget / 2 ? echo : Math.max(echo, level(direct.used(), directPause, directStop));
     }
 
     private static double level(long value, long start, long stop) {
@@ -153,7 +167,7 @@ public final class EchoMemoryBudget {
      * which owns its pause.
      */
     public void watch(Channel listener, ListenerPause pause) {
-        onAcceptingChanged(() -> {
+        Runnable follow = () -> {
             try {
                 listener.eventLoop().execute(() -> {
                     if (accepting()) {
@@ -165,7 +179,11 @@ public final class EchoMemoryBudget {
             } catch (java.util.concurrent.RejectedExecutionException closed) {
                 // the listener's loop is shutting down: nothing left to pause
             }
-        });
+        };
+        onAcceptingChanged(follow);
+        if (!accepting()) { // a listener bound while the process is overloaded starts paused
+            follow.run();
+        }
     }
 
     /**

@@ -2,11 +2,14 @@ package dev.echoport.overload;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.UncheckedBooleanSupplier;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.IntSupplier;
 
 /**
@@ -24,9 +27,11 @@ import java.util.function.IntSupplier;
  * room left, or {@link #PRESSURE_READ} each where that is less (the floor that keeps a read worth its system call)
  * unless even that would take more than half of what the JVM has left.
  *
- * <p>Should an allocation fail all the same, the failure leaves as a {@link ReadBufferUnavailableException}, which
- * stays with its connection, where the {@code OutOfMemoryError} would end an io_uring event loop. One allocator for
- * every connection; each has its own handle.
+ * <p>Should an allocation fail all the same, that connection is closed ({@link ReadBufferUnavailableException}, through
+ * its pipeline, on its loop) and the read is given an empty buffer, which reads nothing: nothing is thrown into
+ * Netty, whose io_uring loop rethrows an {@code OutOfMemoryError} and ends, stranding every connection on it, and
+ * logs and sleeps 100 ms on any exception from the first read of a read loop, which is not inside its read loop's
+ * {@code try}. Each connection gets its own view ({@link #forChannel}) so that its handle knows what to close.
  */
 public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator {
     /** The read size cap over the budget: small enough that a read per connection is cheap at any scale. */
@@ -50,14 +55,37 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
         this.budget = budget;
         this.connections = connections;
         sizes.maxMessagesPerRead(messagesPerRead);
-        // Load the handle's class now: a connection's first read may come when the process is out of descriptors,
+        // Load the handle's classes now: a connection's first read may come when the process is out of descriptors,
         // and loading a class from a directory needs one (the event loop would die of the NoClassDefFoundError).
-        newHandle();
+        forChannel(null).newHandle();
+        ReadBufferUnavailableException.class.getName();
     }
 
+    /** A handle that knows no channel: a read buffer that cannot be had fails the read with an exception. */
     @Override
     public Handle newHandle() {
-        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections);
+        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections, null);
+    }
+
+    /** This allocator for {@code ch}: a read buffer that cannot be had closes {@code ch}, and the read reads nothing. */
+    public RecvByteBufAllocator forChannel(Channel ch) {
+        return new MaxMessagesRecvByteBufAllocator() {
+            @Override
+            public Handle newHandle() {
+                return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections, ch);
+            }
+
+            @Override
+            public int maxMessagesPerRead() {
+                return sizes.maxMessagesPerRead();
+            }
+
+            @Override
+            public MaxMessagesRecvByteBufAllocator maxMessagesPerRead(int maxMessagesPerRead) {
+                sizes.maxMessagesPerRead(maxMessagesPerRead);
+                return this;
+            }
+        };
     }
 
     @Override
@@ -74,11 +102,14 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
     private static final class CappedHandle extends RecvByteBufAllocator.DelegatingHandle implements ExtendedHandle {
         private final EchoMemoryBudget budget;
         private final IntSupplier connections;
+        /** The connection to close when its read buffer cannot be had; {@code null}: throw instead. */
+        private final Channel channel;
 
-        CappedHandle(ExtendedHandle sizes, EchoMemoryBudget budget, IntSupplier connections) {
+        CappedHandle(ExtendedHandle sizes, EchoMemoryBudget budget, IntSupplier connections, Channel channel) {
             super(sizes);
             this.budget = budget;
             this.connections = connections;
+            this.channel = channel;
         }
 
         /**
@@ -94,7 +125,21 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
             try {
                 return alloc.ioBuffer(size, Math.max(size, cap));
             } catch (OutOfMemoryError e) {
-                throw new ReadBufferUnavailableException(size, e);
+                ReadBufferUnavailableException failure = new ReadBufferUnavailableException(size, e);
+                if (channel == null) {
+                    throw failure;
+                }
+                closeLater(channel, failure);
+                return Unpooled.EMPTY_BUFFER; // reads nothing (epoll and io_uring take it for the input's end)
+            }
+        }
+
+        /** Closes {@code ch} as an error, through its pipeline (which logs it), once this read is over. */
+        private static void closeLater(Channel ch, ReadBufferUnavailableException failure) {
+            try {
+                ch.eventLoop().execute(() -> ch.pipeline().fireExceptionCaught(failure));
+            } catch (RejectedExecutionException loopShuttingDown) {
+                ch.close();
             }
         }
 
@@ -109,15 +154,16 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
 
         /**
          * The most one read may take now, with {@code open} connections: {@link #MAX_READ}, or under pressure the
-         * shares above, never below the floor of {@link #PRESSURE_READ} unless even that is more than this
-         * connection's share of half the direct memory left.
+         * shares above, never below the floor of {@link #PRESSURE_READ}; and never more than this connection's share
+         * of half the direct memory left (down to {@link #MIN_READ}).
          */
         private int cap(int open) {
-            int floor = (int) Math.max(MIN_READ, Math.min(PRESSURE_READ, budget.hardReadShare(open)));
+            long hard = Math.max(MIN_READ, budget.hardReadShare(open));
+            int floor = (int) Math.min(PRESSURE_READ, hard);
             if (budget.overBudget()) {
                 return floor;
             }
-            return (int) Math.max(floor, Math.min(MAX_READ, budget.readShare(open)));
+            return (int) Math.min(hard, Math.max(floor, Math.min(MAX_READ, budget.readShare(open))));
         }
 
         @Override

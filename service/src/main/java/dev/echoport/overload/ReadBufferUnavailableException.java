@@ -1,11 +1,10 @@
 package dev.echoport.overload;
 
 /**
- * No direct memory was left for a connection's read buffer. An exception, not the {@code OutOfMemoryError} it wraps,
- * because Netty 4.2.18's io_uring loop rethrows an {@code Error} from a completion and ends, stranding every
- * connection it served. An exception stays with the connection: within a read loop or when reading resumes, Netty
- * hands it to the pipeline, which closes that connection ("closed on error"); on the first read after a poll, Netty
- * logs it and the connection reads no more until it is closed or times out idle. The loop goes on either way.
+ * No direct memory was left for a connection's read buffer: the connection is closed as an error with this as its
+ * cause ({@link PressureAwareReads}). Never thrown into Netty's read path where a connection is known; an exception,
+ * not the {@code OutOfMemoryError} it wraps, where it is not, because Netty 4.2.18's io_uring loop rethrows an
+ * {@code Error} from a completion and ends.
  */
 public final class ReadBufferUnavailableException extends RuntimeException {
     public ReadBufferUnavailableException(int size, OutOfMemoryError cause) {

@@ -1,6 +1,7 @@
 package dev.echoport.server;
 
 import dev.echoport.admission.Admission;
+import dev.echoport.admission.AdmissionObserver;
 import dev.echoport.config.Settings;
 import dev.echoport.echo.ConnectionLifecycleHandler;
 import dev.echoport.echo.EchoHandlers;
@@ -9,14 +10,13 @@ import dev.echoport.echo.PipelineNames;
 import dev.echoport.faults.FaultInjector;
 import dev.echoport.metrics.EchoMetrics;
 import dev.echoport.metrics.PortMetrics;
+import dev.echoport.overload.PressureAwareReads;
 import dev.echoport.proxy.ProxyProtocol;
 import dev.echoport.tls.TlsTermination;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 
 /**
  * Assembles the pipeline of every admitted connection, in the order {@link PipelineNames} documents: the PROXY
@@ -33,11 +33,15 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
     private final TlsTermination tls;
     private final FaultInjector faults;
     private final EchoHandlers echoHandlers;
+    private final PressureAwareReads reads;
 
-    /** @param tls TLS at the start of each connection, or {@code null} for the plain listener */
+    /**
+     * @param tls   TLS at the start of each connection, or {@code null} for the plain listener
+     * @param reads read sizes, given to each connection as its own view (before its first read)
+     */
     EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, EchoHandlers echoHandlers,
                            boolean blockingWrites, ProxyProtocol proxy, Admission admission, TlsTermination tls,
-                           FaultInjector faults) {
+                           FaultInjector faults, PressureAwareReads reads) {
         this.echo = echo;
         this.metrics = metrics;
         this.echoHandlers = echoHandlers;
@@ -46,10 +50,12 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         this.admission = admission;
         this.tls = tls;
         this.faults = faults;
+        this.reads = reads;
     }
 
     @Override
     protected void initChannel(Channel ch) {
+        ch.config().setRecvByteBufAllocator(reads.forChannel(ch));
         if (proxy.enabled()) {
             proxy.addHandlers(ch.pipeline(), admission, this::addEchoHandlers);
         } else {
@@ -66,14 +72,8 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         if (echo.idleTimeoutEnabled()) {
             p.addLast(PipelineNames.IDLE_TIMEOUT, new IdleTimeoutHandler(echo.idleTimeout()));
         }
-        PortMetrics port = metrics.port(listenerPort(ch));
+        PortMetrics port = metrics.port(AdmissionObserver.port(ch)); // the TLS port's connections have their own
         faults.install(p, blockingWrites, port); // nothing unless faults are on for this connection
         p.addLast(PipelineNames.ECHO, echoHandlers.newHandler(port));
-    }
-
-    /** The port of the listener that accepted {@code ch}: its meters' port label (the TLS port's connections too). */
-    private static int listenerPort(Channel ch) {
-        SocketAddress local = (ch.parent() != null ? ch.parent() : ch).localAddress();
-        return local instanceof InetSocketAddress inet ? inet.getPort() : 0;
     }
 }

@@ -40,6 +40,8 @@ final class TcpListeners {
     private final EchoMemoryBudget budget;
     private final FaultInjector faults;
     private final EchoMetrics metrics;
+    /** Read sizes for every connection, each through its own view ({@link PressureAwareReads#forChannel}). */
+    private final PressureAwareReads reads;
 
     TcpListeners(Settings settings, EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Admission admission,
                  ProxyProtocol proxy, EchoMemoryBudget budget, FaultInjector faults, EchoMetrics metrics) {
@@ -52,6 +54,8 @@ final class TcpListeners {
         this.budget = budget;
         this.faults = faults;
         this.metrics = metrics;
+        this.reads = new PressureAwareReads(budget, () -> admission.counts().active(),
+                transport.isThreadPerConnection() ? 1 : 16);
     }
 
     /**
@@ -85,8 +89,7 @@ final class TcpListeners {
                                 new AcceptAdmissionHandler(admission, pause, proxy::clientAtAccept));
                     }
                 })
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, new PressureAwareReads(budget,
-                        () -> admission.counts().active(), transport.isThreadPerConnection() ? 1 : 16))
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, reads)
                 .childOption(ChannelOption.TCP_NODELAY, so.tcpNoDelay())
                 .childOption(ChannelOption.SO_KEEPALIVE, so.keepAlive())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -94,7 +97,7 @@ final class TcpListeners {
                         new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
                 .childHandler(new EchoChannelInitializer(echo, metrics,
                         new EchoHandlers(echo, metrics, transport.isThreadPerConnection(), budget),
-                        transport.isThreadPerConnection(), proxy, admission, tls, faults));
+                        transport.isThreadPerConnection(), proxy, admission, tls, faults, reads));
         if (so.reusePort()) {
             b.option(UnixChannelOption.SO_REUSEPORT, true);
         }

@@ -56,16 +56,17 @@ class EchoMemoryBudgetTest {
     }
 
     @Test
-    void direct_memory_over_its_pause_share_pauses_the_biggest_holders_with_little_queued() {
+    void direct_memory_over_its_pause_share_pauses_the_biggest_holders_below_the_budget() {
+        budget.add(500_000); // half the budget: the queues pin enough for direct memory to count
         directInUse.set(7_000_000);
         assertThat(budget.overBudget()).as("at the pause share").isFalse();
         directInUse.set(7_750_000); // halfway from the pause share to the stop share
         assertThat(budget.overBudget()).isTrue();
-        assertThat(budget.pauseThreshold(0)).isEqualTo(HIGH / 2);
+        assertThat(budget.pauseThreshold(500_000)).isEqualTo(HIGH / 2);
         assertThat(budget.pauseThreshold(1_375_000)).as("queued bytes further along decide")
                 .isEqualTo(HIGH / 4);
         directInUse.set(DIRECT_MAX);
-        assertThat(budget.pauseThreshold(0)).isEqualTo(1);
+        assertThat(budget.pauseThreshold(500_000)).isEqualTo(1);
         assertThat(budget.shouldPause(0)).as("a connection that keeps up").isFalse();
     }
 
@@ -73,15 +74,32 @@ class EchoMemoryBudgetTest {
     void direct_memory_at_its_stop_share_stops_accepting_until_it_is_back_under_the_pause_share() {
         List<Boolean> seen = new ArrayList<>();
         budget.onAcceptingChanged(() -> seen.add(budget.accepting()));
+        budget.add(600_000);
         directInUse.set(8_500_000);
         budget.recheck();
-        assertThat(budget.accepting()).as("nothing queued, direct memory at 85%").isFalse();
+        assertThat(budget.accepting()).as("600 kB queued, direct memory at 85%").isFalse();
         directInUse.set(7_500_000);
         budget.recheck();
         assertThat(budget.accepting()).as("between the shares").isFalse();
         directInUse.set(6_999_999);
-        budget.add(999_999);
+        budget.recheck();
         assertThat(budget.accepting()).as("queued under the budget, direct memory under 70%").isTrue();
+        assertThat(seen).containsExactly(false, true);
+    }
+
+    @Test
+    void direct_memory_the_queues_do_not_pin_refuses_nobody() {
+        List<Boolean> seen = new ArrayList<>();
+        budget.onAcceptingChanged(() -> seen.add(budget.accepting()));
+        budget.add(600_000);
+        directInUse.set(9_000_000);
+        budget.recheck();
+        assertThat(budget.accepting()).isFalse();
+        budget.add(-200_000); // the flood left; the allocator keeps its chunks
+        assertThat(budget.accepting()).as("400 kB queued, under half the budget, direct memory at 90%").isTrue();
+        assertThat(budget.overBudget()).isFalse();
+        assertThat(budget.hardReadShare(10)).as("reads still stay within half of what is left")
+                .isEqualTo(50_000);
         assertThat(seen).containsExactly(false, true);
     }
 

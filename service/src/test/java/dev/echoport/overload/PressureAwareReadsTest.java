@@ -8,6 +8,8 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,6 +27,7 @@ class PressureAwareReadsTest {
             new DirectMemory(directInUse::get, 1L << 30));
     private final AtomicInteger connections = new AtomicInteger(1);
     private final PressureAwareReads reads = new PressureAwareReads(budget, connections::get, 16);
+    private final List<Throwable> failures = new ArrayList<>();
 
     @Test
     void reads_up_to_sixteen_times_a_batch_as_netty_does_for_sockets() {
@@ -108,9 +111,9 @@ class PressureAwareReadsTest {
         }
     }
 
-    @Test
-    void a_read_buffer_that_cannot_be_had_fails_as_an_exception_not_an_error() {
-        ByteBufAllocator exhausted = new AbstractByteBufAllocator(true) {
+    /** An allocator out of direct memory, as the JDK reports it. */
+    private static ByteBufAllocator exhausted() {
+        return new AbstractByteBufAllocator(true) {
             @Override
             protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
                 throw new OutOfMemoryError("Cannot reserve " + initialCapacity + " bytes of direct buffer memory");
@@ -126,8 +129,57 @@ class PressureAwareReadsTest {
                 return true;
             }
         };
+    }
+
+    @Test
+    void without_a_channel_a_read_buffer_that_cannot_be_had_fails_as_an_exception_not_an_error() {
         RecvByteBufAllocator.Handle h = reads.newHandle();
-        assertThatThrownBy(() -> h.allocate(exhausted)).isInstanceOf(ReadBufferUnavailableException.class)
+        assertThatThrownBy(() -> h.allocate(exhausted())).isInstanceOf(ReadBufferUnavailableException.class)
                 .hasCauseInstanceOf(OutOfMemoryError.class).hasMessageContaining("Cannot reserve");
+    }
+
+    @Test
+    void a_connection_whose_read_buffer_cannot_be_had_is_closed_and_reads_nothing() {
+        EmbeddedChannel ch = new EmbeddedChannel(new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
+                failures.add(cause);
+                ctx.close();
+            }
+        });
+        try {
+            RecvByteBufAllocator.Handle h = reads.forChannel(ch).newHandle();
+            ByteBuf b = h.allocate(exhausted());
+            assertThat(b.capacity()).as("an empty buffer: the read reads nothing").isZero();
+            assertThat(ch.isOpen()).as("closed once this read is over, on the channel's loop").isTrue();
+            ch.runPendingTasks();
+            assertThat(failures).singleElement().isInstanceOf(ReadBufferUnavailableException.class);
+            assertThat(ch.isOpen()).isFalse();
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void under_the_budget_too_a_read_takes_at_most_its_share_of_half_the_memory_left() {
+        AtomicLong used = new AtomicLong((1L << 30) * 6 / 10); // 60% of 1 GiB in use: 429 MB left
+        EchoMemoryBudget roomy = new EchoMemoryBudget(1L << 40, 1L << 41, 64 * 1024,
+                new DirectMemory(used::get, 1L << 30));
+        PressureAwareReads many = new PressureAwareReads(roomy, () -> 5_000, 16);
+        EmbeddedChannel ch = new EmbeddedChannel();
+        try {
+            RecvByteBufAllocator.Handle h = many.newHandle();
+            for (int i = 0; i < 8; i++) {
+                h.reset(ch.config());
+                h.attemptedBytesRead(h.guess());
+                h.lastBytesRead(h.guess());
+                h.readComplete();
+            }
+            assertThat(roomy.overBudget()).isFalse();
+            assertThat(h.guess()).as("half of 429 MB over 5,000 connections")
+                    .isEqualTo((int) (((1L << 30) - used.get()) / 2 / 5_000));
+        } finally {
+            ch.finishAndReleaseAll();
+        }
     }
 }
