@@ -41,9 +41,11 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
     /** The largest read: the adaptive allocator's own maximum. */
     static final int MAX_READ = 64 * 1024;
 
-    private final AdaptiveRecvByteBufAllocator sizes = new AdaptiveRecvByteBufAllocator();
+    private final AdaptiveRecvByteBufAllocator sizes;
     private final EchoMemoryBudget budget;
     private final IntSupplier connections;
+    /** The connection this view is for ({@link #forChannel}); {@code null} for the shared allocator. */
+    private final Channel channel;
 
     /**
      * @param connections     the open connections now (each may have a read in flight)
@@ -52,40 +54,33 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
      *                        would not
      */
     public PressureAwareReads(EchoMemoryBudget budget, IntSupplier connections, int messagesPerRead) {
-        this.budget = budget;
-        this.connections = connections;
+        this(new AdaptiveRecvByteBufAllocator(), budget, connections, null);
         sizes.maxMessagesPerRead(messagesPerRead);
         // Load the handle's classes now: a connection's first read may come when the process is out of descriptors,
         // and loading a class from a directory needs one (the event loop would die of the NoClassDefFoundError).
-        forChannel(null).newHandle();
+        newHandle();
         ReadBufferUnavailableException.class.getName();
     }
 
-    /** A handle that knows no channel: a read buffer that cannot be had fails the read with an exception. */
-    @Override
-    public Handle newHandle() {
-        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections, null);
+    private PressureAwareReads(AdaptiveRecvByteBufAllocator sizes, EchoMemoryBudget budget, IntSupplier connections,
+                               Channel channel) {
+        this.sizes = sizes;
+        this.budget = budget;
+        this.connections = connections;
+        this.channel = channel;
     }
 
-    /** This allocator for {@code ch}: a read buffer that cannot be had closes {@code ch}, and the read reads nothing. */
-    public RecvByteBufAllocator forChannel(Channel ch) {
-        return new MaxMessagesRecvByteBufAllocator() {
-            @Override
-            public Handle newHandle() {
-                return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections, ch);
-            }
+    /**
+     * This allocator for {@code ch}, sharing its sizes and settings: a read buffer that cannot be had closes {@code ch},
+     * and the read reads nothing. Without a channel, it fails the read with an exception instead.
+     */
+    public PressureAwareReads forChannel(Channel ch) {
+        return new PressureAwareReads(sizes, budget, connections, ch);
+    }
 
-            @Override
-            public int maxMessagesPerRead() {
-                return sizes.maxMessagesPerRead();
-            }
-
-            @Override
-            public MaxMessagesRecvByteBufAllocator maxMessagesPerRead(int maxMessagesPerRead) {
-                sizes.maxMessagesPerRead(maxMessagesPerRead);
-                return this;
-            }
-        };
+    @Override
+    public Handle newHandle() {
+        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections, channel);
     }
 
     @Override

@@ -36,7 +36,11 @@ class PressureAwareReadsTest {
 
     /** A handle whose reads filled their buffers, so that Netty's guess grew to 64 KiB. */
     private RecvByteBufAllocator.Handle grown(EmbeddedChannel ch) {
-        RecvByteBufAllocator.Handle h = reads.newHandle();
+        return grown(reads, ch);
+    }
+
+    private static RecvByteBufAllocator.Handle grown(PressureAwareReads from, EmbeddedChannel ch) {
+        RecvByteBufAllocator.Handle h = from.newHandle();
         for (int i = 0; i < 8; i++) {
             h.reset(ch.config());
             h.attemptedBytesRead(h.guess());
@@ -168,13 +172,7 @@ class PressureAwareReadsTest {
         PressureAwareReads many = new PressureAwareReads(roomy, () -> 5_000, 16);
         EmbeddedChannel ch = new EmbeddedChannel();
         try {
-            RecvByteBufAllocator.Handle h = many.newHandle();
-            for (int i = 0; i < 8; i++) {
-                h.reset(ch.config());
-                h.attemptedBytesRead(h.guess());
-                h.lastBytesRead(h.guess());
-                h.readComplete();
-            }
+            RecvByteBufAllocator.Handle h = grown(many, ch);
             assertThat(roomy.overBudget()).isFalse();
             assertThat(h.guess()).as("half of 429 MB over 5,000 connections")
                     .isEqualTo((int) (((1L << 30) - used.get()) / 2 / 5_000));
