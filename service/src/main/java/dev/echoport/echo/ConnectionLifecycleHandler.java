@@ -8,6 +8,8 @@ import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.RejectedExecutionException;
+
 /**
  * First and last word on an admitted connection: records how long it lived and why it ended, and turns exceptions
  * into one log line and a close cause. Peer misbehaviour (resets, broken pipes) is normal for an echo target and is
@@ -40,6 +42,22 @@ public final class ConnectionLifecycleHandler extends ChannelInboundHandlerAdapt
     /** Records why {@code channel} is being closed; the first cause set wins. */
     public static void markCause(Channel channel, CloseCause cause) {
         channel.attr(CLOSE_CAUSE).setIfAbsent(cause);
+    }
+
+    /**
+     * Closes {@code channel} as an error from where nothing may be thrown (io_uring's read scheduling): the cause is
+     * recorded and logged now, as {@link #exceptionCaught} would, and the close runs on its loop once the current I/O
+     * is done.
+     */
+    public static void closeOnErrorLater(Channel channel, Throwable cause) {
+        markCause(channel, CloseCause.ERROR);
+        log.warn("connection from {} closed on error: {}", peer(channel), PeerErrors.describe(cause),
+                log.isDebugEnabled() ? cause : null);
+        try {
+            channel.eventLoop().execute(channel::close);
+        } catch (RejectedExecutionException loopShuttingDown) {
+            channel.close();
+        }
     }
 
     @Override

@@ -45,6 +45,7 @@ public final class EchoMemoryBudget {
     private final long directStop;
     private final AtomicLong queued = new AtomicLong();
     private final AtomicBoolean accepting = new AtomicBoolean(true);
+    private volatile boolean directCounts;
     private final CopyOnWriteArrayList<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     /**
@@ -83,7 +84,11 @@ public final class EchoMemoryBudget {
         double level = level(total);
         if (level >= 1 ? accepting.compareAndSet(true, false) : level < 0 && accepting.compareAndSet(false, true)) {
             for (Runnable l : listeners) {
-                l.run();
+                try {
+                    l.run();
+                } catch (RuntimeException e) { // the state changed for good: every other listener must hear of it
+                    log.warn("a listener of the memory budget failed", e);
+                }
             }
         }
         return total;
@@ -106,7 +111,7 @@ public final class EchoMemoryBudget {
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 recheck();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException e) { // never expected: listeners' failures are caught in add()
                 log.warn("memory budget recheck failed", e);
             }
         }, RECHECK_MILLIS, RECHECK_MILLIS, TimeUnit.MILLISECONDS);
@@ -116,14 +121,28 @@ public final class EchoMemoryBudget {
      * How far along the pressure is at {@code total} queued bytes and the direct memory in use now: below 0 under
      * both starts (the budget, {@link #DIRECT_PAUSE_SHARE}), 0 to 1 between a start and its stop mark, 1 at or past
      * a stop mark. The further along of the two scales, the direct memory's only while the queues hold at least half
-     * the budget: it is what they pin that the watch is for. With the queues (nearly) empty, direct memory in use is
+     * the budget ({@link #directCounts}): it is what they pin that the watch is for. With the queues (nearly) empty, direct memory in use is
      * what the allocator keeps for reuse (chunks per size class and thread, never trimmed) or holds for something
      * else, which refusing clients would not free: the process would stay "overloaded" for good. Reads stay within
      * half the memory left whatever this says ({@link #hardReadShare}).
      */
     private double level(long total) {
         double echo = level(total, budget, stopAccepting);
-        return total < budget / 2 ? echo : Math.max(echo, level(direct.used(), directPause, directStop));
+        return directCounts(total) ? Math.max(echo, level(direct.used(), directPause, directStop)) : echo;
+    }
+
+    /**
+     * Whether the direct memory in use counts at {@code total} queued bytes: from half the budget, and until the
+     * queues are back under a quarter of it, so that a total hovering around half the budget does not switch the
+     * watch on and off (with the allocator keeping 85% for reuse, each switch would stop and resume accepting).
+     * Threads may race on the flag; the next report sets it right.
+     */
+    private boolean directCounts(long total) {
+        boolean counts = total >= budget / 2 || (directCounts && total >= budget / 4);
+        if (counts != directCounts) {
+            directCounts = counts;
+        }
+        return counts;
     }
 
     private static double level(long value, long start, long stop) {
@@ -187,12 +206,16 @@ public final class EchoMemoryBudget {
     }
 
     /**
-     * One connection's share of the room left under the stop-accepting marks (queued bytes and direct memory, the
-     * lesser room), with {@code connections} open: what its next read buffer may take so that all of them reading at
-     * once stay within the marks.
+     * One connection's share of the room left under the stop-accepting marks (queued bytes, and direct memory while
+     * it counts: the lesser room), with {@code connections} open: what its next read buffer may take so that all of
+     * them reading at once stay within the marks.
      */
     public long readShare(int connections) {
-        long room = Math.min(stopAccepting - queued.get(), directStop - direct.used());
+        long total = queued.get();
+        long room = stopAccepting - total;
+        if (directCounts(total)) {
+            room = Math.min(room, directStop - direct.used());
+        }
         return Math.max(0, room) / Math.max(1, connections);
     }
 

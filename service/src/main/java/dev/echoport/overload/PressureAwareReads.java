@@ -4,12 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.util.UncheckedBooleanSupplier;
 
-import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
@@ -27,11 +26,13 @@ import java.util.function.IntSupplier;
  * room left, or {@link #PRESSURE_READ} each where that is less (the floor that keeps a read worth its system call)
  * unless even that would take more than half of what the JVM has left.
  *
- * <p>Should an allocation fail all the same, that connection is closed ({@link ReadBufferUnavailableException}, through
- * its pipeline, on its loop) and the read is given an empty buffer, which reads nothing: nothing is thrown into
- * Netty, whose io_uring loop rethrows an {@code OutOfMemoryError} and ends, stranding every connection on it, and
- * logs and sleeps 100 ms on any exception from the first read of a read loop, which is not inside its read loop's
- * {@code try}. Each connection gets its own view ({@link #forChannel}) so that its handle knows what to close.
+ * <p>Should an allocation fail all the same, the {@code OutOfMemoryError} never reaches Netty: its io_uring loop
+ * rethrows an {@code Error} from a completion and ends, stranding every connection on it. nio, epoll and oio allocate
+ * inside their read loop's {@code try}, which hands an exception to the connection's pipeline: there the failure is
+ * thrown as a {@link ReadBufferUnavailableException}, and the pipeline closes the connection as an error. io_uring
+ * allocates the first read of each read loop outside it, where Netty logs an exception, sleeps the whole loop 100 ms
+ * and leaves the connection unread: there each connection has its own view ({@link #reportingTo}), which reports the
+ * failure (its owner closes the connection) and gives the read an empty buffer, which reads nothing.
  */
 public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator {
     /** The read size cap over the budget: small enough that a read per connection is cheap at any scale. */
@@ -44,8 +45,8 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
     private final AdaptiveRecvByteBufAllocator sizes;
     private final EchoMemoryBudget budget;
     private final IntSupplier connections;
-    /** The connection this view is for ({@link #forChannel}); {@code null} for the shared allocator. */
-    private final Channel channel;
+    /** Told of a read buffer that cannot be had ({@link #reportingTo}); {@code null}: it is thrown instead. */
+    private final Consumer<ReadBufferUnavailableException> unavailable;
 
     /**
      * @param connections     the open connections now (each may have a read in flight)
@@ -63,24 +64,25 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
     }
 
     private PressureAwareReads(AdaptiveRecvByteBufAllocator sizes, EchoMemoryBudget budget, IntSupplier connections,
-                               Channel channel) {
+                               Consumer<ReadBufferUnavailableException> unavailable) {
         this.sizes = sizes;
         this.budget = budget;
         this.connections = connections;
-        this.channel = channel;
+        this.unavailable = unavailable;
     }
 
     /**
-     * This allocator for {@code ch}, sharing its sizes and settings: a read buffer that cannot be had closes {@code ch},
-     * and the read reads nothing. Without a channel, it fails the read with an exception instead.
+     * This allocator, sharing its sizes and settings, for one connection of a transport that allocates reads outside
+     * its read loop's exception handling (io_uring): a read buffer that cannot be had goes to {@code unavailable}
+     * (which must close the connection, later, on its loop), and the read gets an empty buffer, which reads nothing.
      */
-    public PressureAwareReads forChannel(Channel ch) {
-        return new PressureAwareReads(sizes, budget, connections, ch);
+    public PressureAwareReads reportingTo(Consumer<ReadBufferUnavailableException> unavailable) {
+        return new PressureAwareReads(sizes, budget, connections, unavailable);
     }
 
     @Override
     public Handle newHandle() {
-        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections, channel);
+        return new CappedHandle((ExtendedHandle) sizes.newHandle(), budget, connections, unavailable);
     }
 
     @Override
@@ -97,14 +99,14 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
     private static final class CappedHandle extends RecvByteBufAllocator.DelegatingHandle implements ExtendedHandle {
         private final EchoMemoryBudget budget;
         private final IntSupplier connections;
-        /** The connection to close when its read buffer cannot be had; {@code null}: throw instead. */
-        private final Channel channel;
+        private final Consumer<ReadBufferUnavailableException> unavailable;
 
-        CappedHandle(ExtendedHandle sizes, EchoMemoryBudget budget, IntSupplier connections, Channel channel) {
+        CappedHandle(ExtendedHandle sizes, EchoMemoryBudget budget, IntSupplier connections,
+                     Consumer<ReadBufferUnavailableException> unavailable) {
             super(sizes);
             this.budget = budget;
             this.connections = connections;
-            this.channel = channel;
+            this.unavailable = unavailable;
         }
 
         /**
@@ -121,20 +123,11 @@ public final class PressureAwareReads implements MaxMessagesRecvByteBufAllocator
                 return alloc.ioBuffer(size, Math.max(size, cap));
             } catch (OutOfMemoryError e) {
                 ReadBufferUnavailableException failure = new ReadBufferUnavailableException(size, e);
-                if (channel == null) {
+                if (unavailable == null) {
                     throw failure;
                 }
-                closeLater(channel, failure);
-                return Unpooled.EMPTY_BUFFER; // reads nothing (epoll and io_uring take it for the input's end)
-            }
-        }
-
-        /** Closes {@code ch} as an error, through its pipeline (which logs it), once this read is over. */
-        private static void closeLater(Channel ch, ReadBufferUnavailableException failure) {
-            try {
-                ch.eventLoop().execute(() -> ch.pipeline().fireExceptionCaught(failure));
-            } catch (RejectedExecutionException loopShuttingDown) {
-                ch.close();
+                unavailable.accept(failure);
+                return Unpooled.EMPTY_BUFFER; // io_uring takes a read of nothing for the input's end
             }
         }
 

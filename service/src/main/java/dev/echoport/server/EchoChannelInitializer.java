@@ -33,15 +33,17 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
     private final TlsTermination tls;
     private final FaultInjector faults;
     private final EchoHandlers echoHandlers;
-    private final PressureAwareReads reads;
+    /** Read sizes to give each connection its own view of, or {@code null}: the listener's are shared. */
+    private final PressureAwareReads ownReads;
 
     /**
-     * @param tls   TLS at the start of each connection, or {@code null} for the plain listener
-     * @param reads read sizes, given to each connection as its own view (before its first read)
+     * @param tls      TLS at the start of each connection, or {@code null} for the plain listener
+     * @param ownReads read sizes of which each connection gets its own view before its first read, on a transport
+     *                 that allocates reads where a failure cannot be thrown (io_uring); {@code null} on the others
      */
     EchoChannelInitializer(Settings.Echo echo, EchoMetrics metrics, EchoHandlers echoHandlers,
                            boolean blockingWrites, ProxyProtocol proxy, Admission admission, TlsTermination tls,
-                           FaultInjector faults, PressureAwareReads reads) {
+                           FaultInjector faults, PressureAwareReads ownReads) {
         this.echo = echo;
         this.metrics = metrics;
         this.echoHandlers = echoHandlers;
@@ -50,12 +52,15 @@ final class EchoChannelInitializer extends ChannelInitializer<Channel> {
         this.admission = admission;
         this.tls = tls;
         this.faults = faults;
-        this.reads = reads;
+        this.ownReads = ownReads;
     }
 
     @Override
     protected void initChannel(Channel ch) {
-        ch.config().setRecvByteBufAllocator(reads.forChannel(ch));
+        if (ownReads != null) {
+            ch.config().setRecvByteBufAllocator(
+                    ownReads.reportingTo(failure -> ConnectionLifecycleHandler.closeOnErrorLater(ch, failure)));
+        }
         if (proxy.enabled()) {
             proxy.addHandlers(ch.pipeline(), admission, this::addEchoHandlers);
         } else {

@@ -40,7 +40,7 @@ final class TcpListeners {
     private final EchoMemoryBudget budget;
     private final FaultInjector faults;
     private final EchoMetrics metrics;
-    /** Read sizes for every connection, each through its own view ({@link PressureAwareReads#forChannel}). */
+    /** Read sizes for every connection (on io_uring each through its own view: {@link EchoChannelInitializer}). */
     private final PressureAwareReads reads;
 
     TcpListeners(Settings settings, EventLoopGroup acceptGroup, EventLoopGroup ioGroup, Admission admission,
@@ -97,7 +97,8 @@ final class TcpListeners {
                         new WriteBufferWaterMark(echo.writeBufferLowWatermark(), echo.writeBufferHighWatermark()))
                 .childHandler(new EchoChannelInitializer(echo, metrics,
                         new EchoHandlers(echo, metrics, transport.isThreadPerConnection(), budget),
-                        transport.isThreadPerConnection(), proxy, admission, tls, faults, reads));
+                        transport.isThreadPerConnection(), proxy, admission, tls, faults,
+                        transport == Transport.IO_URING ? reads : null));
         if (so.reusePort()) {
             b.option(UnixChannelOption.SO_REUSEPORT, true);
         }

@@ -88,18 +88,35 @@ class EchoMemoryBudgetTest {
     }
 
     @Test
-    void direct_memory_the_queues_do_not_pin_refuses_nobody() {
+    void direct_memory_the_queues_do_not_pin_refuses_nobody_and_caps_no_read() {
         List<Boolean> seen = new ArrayList<>();
         budget.onAcceptingChanged(() -> seen.add(budget.accepting()));
         budget.add(600_000);
         directInUse.set(9_000_000);
         budget.recheck();
         assertThat(budget.accepting()).isFalse();
+        budget.add(-200_000); // 400 kB: under half the budget, but not yet under a quarter
+        assertThat(budget.accepting()).as("direct memory still counts down to a quarter of the budget").isFalse();
         budget.add(-200_000); // the flood left; the allocator keeps its chunks
-        assertThat(budget.accepting()).as("400 kB queued, under half the budget, direct memory at 90%").isTrue();
+        assertThat(budget.accepting()).as("200 kB queued, direct memory at 90%").isTrue();
         assertThat(budget.overBudget()).isFalse();
+        assertThat(budget.readShare(10)).as("the room under the queued stop mark alone").isEqualTo(130_000);
         assertThat(budget.hardReadShare(10)).as("reads still stay within half of what is left")
                 .isEqualTo(50_000);
+        budget.add(200_000); // 400 kB again: direct memory counts again only from half the budget
+        assertThat(budget.accepting()).isTrue();
+        assertThat(seen).containsExactly(false, true);
+    }
+
+    @Test
+    void a_listener_that_fails_keeps_no_other_from_hearing_of_the_change() {
+        List<Boolean> seen = new ArrayList<>();
+        budget.onAcceptingChanged(() -> {
+            throw new IllegalStateException("a listener's bug");
+        });
+        budget.onAcceptingChanged(() -> seen.add(budget.accepting()));
+        budget.add(1_500_000);
+        budget.add(-1_000_000);
         assertThat(seen).containsExactly(false, true);
     }
 

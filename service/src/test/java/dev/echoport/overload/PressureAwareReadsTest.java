@@ -1,5 +1,8 @@
 package dev.echoport.overload;
 
+import dev.echoport.echo.ConnectionLifecycleHandler;
+import dev.echoport.metrics.EchoMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -8,8 +11,6 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -27,7 +28,6 @@ class PressureAwareReadsTest {
             new DirectMemory(directInUse::get, 1L << 30));
     private final AtomicInteger connections = new AtomicInteger(1);
     private final PressureAwareReads reads = new PressureAwareReads(budget, connections::get, 16);
-    private final List<Throwable> failures = new ArrayList<>();
 
     @Test
     void reads_up_to_sixteen_times_a_batch_as_netty_does_for_sockets() {
@@ -143,22 +143,19 @@ class PressureAwareReadsTest {
     }
 
     @Test
-    void a_connection_whose_read_buffer_cannot_be_had_is_closed_and_reads_nothing() {
-        EmbeddedChannel ch = new EmbeddedChannel(new io.netty.channel.ChannelInboundHandlerAdapter() {
-            @Override
-            public void exceptionCaught(io.netty.channel.ChannelHandlerContext ctx, Throwable cause) {
-                failures.add(cause);
-                ctx.close();
-            }
-        });
+    void where_nothing_may_be_thrown_a_read_buffer_that_cannot_be_had_closes_its_connection_as_an_error() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        EmbeddedChannel ch = new EmbeddedChannel(new ConnectionLifecycleHandler(new EchoMetrics(registry)));
         try {
-            RecvByteBufAllocator.Handle h = reads.forChannel(ch).newHandle();
+            RecvByteBufAllocator.Handle h = reads.reportingTo(
+                    failure -> ConnectionLifecycleHandler.closeOnErrorLater(ch, failure)).newHandle();
             ByteBuf b = h.allocate(exhausted());
             assertThat(b.capacity()).as("an empty buffer: the read reads nothing").isZero();
             assertThat(ch.isOpen()).as("closed once this read is over, on the channel's loop").isTrue();
             ch.runPendingTasks();
-            assertThat(failures).singleElement().isInstanceOf(ReadBufferUnavailableException.class);
             assertThat(ch.isOpen()).isFalse();
+            assertThat(registry.get(EchoMetrics.CONNECTIONS_CLOSED).tag("cause", "error").counter().count())
+                    .isEqualTo(1);
         } finally {
             ch.finishAndReleaseAll();
         }
