@@ -50,9 +50,7 @@ public final class ConnectionLifecycleHandler extends ChannelInboundHandlerAdapt
      * is done.
      */
     public static void closeOnErrorLater(Channel channel, Throwable cause) {
-        markCause(channel, CloseCause.ERROR);
-        log.warn("connection from {} closed on error: {}", peer(channel), PeerErrors.describe(cause),
-                log.isDebugEnabled() ? cause : null);
+        closingOnError(channel, cause);
         try {
             channel.eventLoop().execute(channel::close);
         } catch (RejectedExecutionException loopShuttingDown) {
@@ -74,10 +72,15 @@ public final class ConnectionLifecycleHandler extends ChannelInboundHandlerAdapt
             log.debug("connection from {} ended by peer: {}", peer(ctx.channel()),
                     PeerErrors.describe(cause));
         } else {
-            markCause(ctx.channel(), CloseCause.ERROR);
-            log.warn("connection from {} closed on error: {}", peer(ctx.channel()),
-                    PeerErrors.describe(cause), log.isDebugEnabled() ? cause : null);
+            closingOnError(ctx.channel(), cause);
         }
         ctx.close();
+    }
+
+    /** Records that {@code channel} is closed as an error, and logs it once, with the cause's stack at debug. */
+    private static void closingOnError(Channel channel, Throwable cause) {
+        markCause(channel, CloseCause.ERROR);
+        log.warn("connection from {} closed on error: {}", peer(channel), PeerErrors.describe(cause),
+                log.isDebugEnabled() ? cause : null);
     }
 }

@@ -25,9 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Direct memory is watched too.</b> Queued echo bytes are not what runs out: the JVM's direct memory in use is
  * 1.3 to 1.5 times larger under a flood ({@link DirectMemory}), so a budget on the echo bytes alone let io_uring run
  * out of direct memory below its stop mark. The same two actions therefore also follow the direct memory in use, on
- * a scale of its own: pausing starts at {@link #DIRECT_PAUSE_SHARE} of the JVM's limit and reaches one byte, with the
- * listeners stopped, at {@link #DIRECT_STOP_SHARE}; whichever of the two scales is further along decides. Accepting
- * resumes once both are back under their start.
+ * a scale of its own while the queues hold at least half the budget (until they are back under a quarter of it):
+ * pausing starts at {@link #DIRECT_PAUSE_SHARE} of the JVM's limit and reaches one byte, with the listeners stopped,
+ * at {@link #DIRECT_STOP_SHARE}; whichever of the two scales is further along decides. Accepting resumes once both
+ * are back under their start, or the queues under a quarter of the budget.
  */
 public final class EchoMemoryBudget {
     /** Share of the JVM's direct memory in use from which the biggest holders pause, whatever is queued. */
